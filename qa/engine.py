@@ -1,0 +1,133 @@
+"""The loaded system: index + embedder + retriever + answerer, as the CLI and the UI use it.
+
+It reloads by itself when `qa index` (in another process) swaps in a new
+generation, so a running server picks up a rebuilt index without a restart."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import asdict
+
+from qa.answer import Answer, Answerer
+from qa.embedders import Embedder, load_embedder
+from qa.index import LoadedIndex, current_generation, read_manifest
+from qa.retrieve import Hit, search
+from qa.settings import MODES, Settings
+from qa.text import normalize
+
+
+class QuestionError(ValueError):
+    """The question cannot be asked as it is; the message says why (in Vietnamese, for the user)."""
+
+
+def clean_question(question: str, max_chars: int) -> str:
+    question = normalize(question or "").strip()
+    if not question:
+        raise QuestionError("Câu hỏi trống: hãy nhập một câu hỏi.")
+    if len(question) > max_chars:
+        raise QuestionError(f"Câu hỏi quá dài ({len(question)} ký tự, tối đa {max_chars}).")
+    return question
+
+
+def check_date(value: str | None, name: str) -> str | None:
+    import datetime
+
+    if not value:
+        return None
+    try:
+        return datetime.date.fromisoformat(value.strip()).isoformat()
+    except ValueError:
+        raise QuestionError(f"{name}: ngày không hợp lệ {value!r}, cần dạng YYYY-MM-DD.") from None
+
+
+class Engine:
+    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+        self.settings = settings
+        self._embedder = embedder
+        self._index: LoadedIndex | None = None
+        self._answerer: Answerer | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def index(self) -> LoadedIndex:
+        """The current generation, reloaded when a build has swapped in a new one."""
+        with self._lock:
+            current = current_generation(self.settings.index_dir)
+            if self._index is None or current is None or current.name != self._index.generation:
+                if self._embedder is None:  # the embedder the index was built with
+                    self._embedder = load_embedder(read_manifest(self.settings.index_dir)["embedder"]["model"])
+                self._index = LoadedIndex.load(self.settings.index_dir, embedder_id=self._embedder.model_id, settings=self.settings)
+                self._answerer = Answerer(self._index.bm25)
+            return self._index
+
+    @property
+    def embedder(self) -> Embedder:
+        self.index  # noqa: B018 - loads the embedder the index was built with
+        return self._embedder
+
+    def search(self, question: str, k: int | None = None, mode: str | None = None,
+               since: str | None = None, until: str | None = None) -> list[Hit]:
+        question = clean_question(question, self.settings.max_question_chars)
+        if mode is not None and mode not in MODES:
+            raise QuestionError(f"unknown mode {mode!r}: use one of {', '.join(MODES)}")
+        index = self.index
+        return search(index, self._embedder, question, self.settings, k=k, mode=mode,
+                      since=check_date(since, "since"), until=check_date(until, "until"))
+
+    def ask(self, question: str, k: int | None = None, mode: str | None = None,
+            since: str | None = None, until: str | None = None) -> Answer:
+        hits = self.search(question, k=k, mode=mode, since=since, until=until)
+        return self._answerer.answer(normalize(question).strip(), hits)
+
+    def status(self) -> dict:
+        m = self.index.manifest
+        return {
+            "index": str(self.index.path),
+            "articles": m["article_count"],
+            "passages": m["passage_count"],
+            "embedder": m["embedder"]["id"],
+            "dim": m["embedder"]["dim"],
+            "chunking": m["chunking"],
+            "built_at": m["built_at"],
+            "corpus_dirs": m["corpus_dirs"],
+        }
+
+
+def answer_to_dict(answer: Answer) -> dict:
+    """The `qa ask --json` object (also the UI's /ask endpoint)."""
+    sources = []
+    for c in answer.citations:
+        p, a = c.hit.passage, c.hit.article
+        sources.append({
+            "pid": p.pid, "doc_id": p.doc_id, "title": a.title, "url": a.url, "date": a.date,
+            "text": p.text, "start": p.start, "end": p.end,
+            "sentence_start": c.sentence_start, "sentence_end": c.sentence_end, "score": round(c.hit.score, 6),
+        })
+    return {"answer": answer.text, "abstained": answer.abstained, "sources": sources}
+
+
+def marked_snippet(passage_text: str, start: int, sentence_start: int, sentence_end: int, left: str = "«", right: str = "»") -> str:
+    """The passage with its supporting sentence (clipped to the passage) between markers."""
+    a = max(sentence_start - start, 0)
+    b = min(sentence_end - start, len(passage_text))
+    if b <= a:
+        return passage_text
+    return passage_text[:a] + left + passage_text[a:b] + right + passage_text[b:]
+
+
+def render_text(answer: Answer) -> str:
+    """Human output: the answer with its [n] markers, then the numbered sources."""
+    lines = [answer.text]
+    if answer.citations:
+        lines += ["", "Nguồn:"]
+    for n, c in enumerate(answer.citations, 1):
+        a, p = c.hit.article, c.hit.passage
+        meta = " · ".join(x for x in (a.date, a.url) if x)
+        lines.append(f"[{n}] {a.title} ({p.doc_id}){' — ' + meta if meta else ''} · điểm {c.hit.score:.4f}")
+        lines.append("    " + marked_snippet(p.text, p.start, c.sentence_start, c.sentence_end).replace("\n", " "))
+    return "\n".join(lines)
+
+
+def hit_to_dict(hit: Hit) -> dict:
+    return {"passage": asdict(hit.passage), "score": hit.score, "dense_rank": hit.dense_rank, "dense_score": hit.dense_score,
+            "bm25_rank": hit.bm25_rank, "bm25_score": hit.bm25_score, "fused_rank": hit.fused_rank}

