@@ -174,6 +174,18 @@ def _split_header(raw: str) -> tuple[dict[str, str], str]:
     return {}, raw.lstrip("\ufeff")
 
 
+def structured_article(record: dict, source: str) -> Article:
+    """A JSONL record is already structured: normalized, not cleaned like scraped text.
+    A `title` key (even empty, as for SQuAD contexts) is taken as it is; without one it is derived."""
+    text = "\n".join(line.rstrip() for line in normalize(record["text"]).replace("\r\n", "\n").split("\n")).strip()
+    if not text:
+        raise ValueError("empty text")
+    title = normalize(str(record["title"])).strip() if record.get("title") is not None else derive_title(text)
+    date = parse_date(str(record["date"])) if record.get("date") else None
+    url = str(record["url"]).strip() if record.get("url") else None
+    return Article(normalize(record["id"].strip()), title, text, url, date, record.get("byline") or None, source)
+
+
 def _decode(path: Path) -> str:
     data = path.read_bytes()
     if len(data) > MAX_FILE_BYTES:
@@ -206,8 +218,7 @@ def read_jsonl_file(path: Path) -> tuple[list[Article], list[str]]:
             doc_id, text = record.get("id"), record.get("text")
             if not isinstance(doc_id, str) or not doc_id.strip() or not isinstance(text, str):
                 raise ValueError('needs string fields "id" and "text"')
-            header = {k: str(record[k]) for k in ("title", "url", "date") if record.get(k)}
-            articles.append(clean_scraped(normalize(doc_id.strip()), text, f"{path}:{number}", header))
+            articles.append(structured_article(record, f"{path}:{number}"))
         except ValueError as exc:  # json.JSONDecodeError is a ValueError
             warnings.append(f"skipped {path}:{number}: {exc}")
     return articles, warnings

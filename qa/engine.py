@@ -77,6 +77,11 @@ class Engine:
     def ask(self, question: str, k: int | None = None, mode: str | None = None,
             since: str | None = None, until: str | None = None) -> Answer:
         hits = self.search(question, k=k, mode=mode, since=since, until=until)
+        return self.answer(question, hits)
+
+    def answer(self, question: str, hits: list[Hit]) -> Answer:
+        """The answer out of `hits` (already retrieved for `question`)."""
+        self.index  # noqa: B018 - the answerer belongs to the loaded generation
         return self._answerer.answer(normalize(question).strip(), hits)
 
     def status(self) -> dict:

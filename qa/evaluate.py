@@ -1,0 +1,345 @@
+"""Evaluation: question sets (ours, or any SQuAD-format file), document-level metrics,
+TREC run files, a Markdown report and a recall@k plot.
+
+A document's rank is the rank of its best passage. Metrics are over the
+answerable questions, except `abstain_accuracy`, which is over all of them."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from qa.settings import MODES, Settings
+from qa.text import fold_diacritics, unify_tones
+
+CURVE_K = 20
+METRICS = ("recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10", "answer_hit", "abstain_accuracy", "latency_ms_p50", "latency_ms_p95")
+
+
+@dataclass(frozen=True)
+class Question:
+    qid: str
+    question: str
+    gold: tuple[str, ...]  # doc ids; empty when the corpus cannot answer
+    answers: tuple[str, ...]  # gold answer strings (any one counts)
+    group: str = ""  # for SQuAD: the article title (halves are reported apart)
+
+
+@dataclass
+class QuestionResult:
+    ranked_docs: list[tuple[str, float]]  # (doc_id, score), best first, distinct documents
+    answer: str
+    abstained: bool
+    latency_ms: float
+
+
+@dataclass
+class ModeReport:
+    metrics: dict[str, float]
+    curve: list[float] = field(default_factory=list)  # recall@k for k = 1..CURVE_K
+
+
+# --- question sets ------------------------------------------------------------
+
+
+def load_questions(path: Path) -> list[Question]:
+    questions = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            r = json.loads(line)
+            answer = r.get("answer", "")
+            questions.append(Question(str(r["id"]), r["question"], tuple(r["gold"]), (answer,) if answer else ()))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"{path}:{number}: not a question record ({exc})") from None
+    if not questions:
+        raise ValueError(f"{path}: no questions")
+    return questions
+
+
+def load_squad(path: Path) -> tuple[list[dict], list[Question]]:
+    """Documents (one per unique context, id `TITLE#i`, no title: as MTEB does) and questions."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    documents, questions, by_context = [], [], {}
+    for article in data["data"]:
+        title = article.get("title", "doc")
+        for i, paragraph in enumerate(article["paragraphs"]):
+            context = paragraph["context"]
+            if context not in by_context:
+                by_context[context] = f"{title}#{i}"
+                documents.append({"id": by_context[context], "title": "", "text": context})
+            for qa in paragraph["qas"]:
+                answers = tuple(dict.fromkeys(a["text"] for a in qa.get("answers", [])))
+                questions.append(Question(qa["id"], qa["question"], (by_context[context],), answers, title))
+    return documents, questions
+
+
+def squad_index(path: Path, settings: Settings, cache: Path) -> tuple[Settings, list[Question]]:
+    """Index a SQuAD file in a cache folder keyed by its content and the index settings."""
+    from qa.index import build_index
+
+    documents, questions = load_squad(path)
+    key = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    params = f"{settings.model}|{settings.chunk_size}|{settings.chunk_overlap}|{settings.ann}"
+    folder = cache / f"{path.stem}-{key}-{hashlib.sha256(params.encode()).hexdigest()[:8]}"
+    corpus = folder / "corpus"
+    corpus.mkdir(parents=True, exist_ok=True)
+    lines = "".join(json.dumps(d, ensure_ascii=False) + "\n" for d in documents)
+    target = corpus / "documents.jsonl"
+    if not target.exists() or target.read_text(encoding="utf-8") != lines:
+        target.write_text(lines, encoding="utf-8")
+    squad_settings = settings.with_(index_dir=folder / "index", corpus_dirs=(corpus,))
+    report = build_index(squad_settings, progress=True)
+    print(f"{path.name}: {report.summary()}", file=sys.stderr)
+    return squad_settings, questions
+
+
+# --- metrics ------------------------------------------------------------------
+
+
+def normalize_answer(text: str) -> str:
+    text = re.sub(r"\[\d+\]", " ", unify_tones(text).lower())
+    text = re.sub(r"[^\w\s]", " ", text)
+    return " ".join(text.split())
+
+
+def answer_hit(answers: tuple[str, ...], produced: str) -> bool:
+    produced_n = normalize_answer(produced)
+    for gold in answers:
+        gold_n = normalize_answer(gold)
+        if gold_n and (gold_n in produced_n or fold_diacritics(gold_n) in fold_diacritics(produced_n)):
+            return True
+    return False
+
+
+def recall_at(gold: tuple[str, ...], ranked: list[str], k: int) -> float:
+    return len(set(gold) & set(ranked[:k])) / len(gold)
+
+
+def mrr_at(gold: tuple[str, ...], ranked: list[str], k: int) -> float:
+    return next((1.0 / r for r, d in enumerate(ranked[:k], 1) if d in gold), 0.0)
+
+
+def ndcg_at(gold: tuple[str, ...], ranked: list[str], k: int) -> float:
+    dcg = sum(1.0 / math.log2(r + 1) for r, d in enumerate(ranked[:k], 1) if d in gold)
+    ideal = sum(1.0 / math.log2(r + 1) for r in range(1, min(len(gold), k) + 1))
+    return dcg / ideal
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    pos = (len(ordered) - 1) * q
+    lo, hi = math.floor(pos), math.ceil(pos)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
+
+
+def score_mode(questions: list[Question], results: list[QuestionResult]) -> ModeReport:
+    answerable = [(q, r) for q, r in zip(questions, results) if q.gold]
+    m: dict[str, float] = {}
+    if answerable:
+        ranked = [[d for d, _ in r.ranked_docs] for _, r in answerable]
+        golds = [q.gold for q, _ in answerable]
+        for k in (1, 5, 10):
+            m[f"recall@{k}"] = sum(recall_at(g, rk, k) for g, rk in zip(golds, ranked)) / len(golds)
+        m["mrr@10"] = sum(mrr_at(g, rk, 10) for g, rk in zip(golds, ranked)) / len(golds)
+        m["ndcg@10"] = sum(ndcg_at(g, rk, 10) for g, rk in zip(golds, ranked)) / len(golds)
+        with_answers = [(q, r) for q, r in answerable if q.answers]
+        m["answer_hit"] = (
+            sum(not r.abstained and answer_hit(q.answers, r.answer) for q, r in with_answers) / len(with_answers) if with_answers else 0.0
+        )
+        curve = [sum(recall_at(g, rk, k) for g, rk in zip(golds, ranked)) / len(golds) for k in range(1, CURVE_K + 1)]
+    else:
+        m.update({k: 0.0 for k in METRICS[:6]})
+        curve = []
+    m["abstain_accuracy"] = sum(r.abstained == (not q.gold) for q, r in zip(questions, results)) / len(questions)
+    latencies = [r.latency_ms for r in results]
+    m["latency_ms_p50"] = percentile(latencies, 0.5)
+    m["latency_ms_p95"] = percentile(latencies, 0.95)
+    return ModeReport({k: round(m[k], 4) for k in METRICS}, [round(c, 4) for c in curve])
+
+
+def run_questions(engine, questions: list[Question], mode: str, progress: bool = True) -> list[QuestionResult]:
+    from tqdm import tqdm
+
+    results = []
+    for q in tqdm(questions, desc=mode, unit="q", file=sys.stderr, disable=not progress, mininterval=1.0):
+        started = time.perf_counter()
+        hits = engine.search(q.question, k=CURVE_K, mode=mode)
+        answer = engine.answer(q.question, hits[: engine.settings.k])
+        latency = (time.perf_counter() - started) * 1000
+        docs: dict[str, float] = {}
+        for h in hits:
+            docs.setdefault(h.passage.doc_id, h.score)
+        results.append(QuestionResult(list(docs.items()), answer.text, answer.abstained, latency))
+    return results
+
+
+# --- outputs ------------------------------------------------------------------
+
+
+def write_trec_run(path: Path, questions: list[Question], results: list[QuestionResult], tag: str) -> None:
+    """`qid Q0 docid rank score tag`; ranks follow the system's order, which breaks ties by passage order."""
+    with open(path, "w", encoding="utf-8") as f:
+        for q, r in zip(questions, results):
+            for rank, (doc, score) in enumerate(r.ranked_docs, 1):
+                f.write(f"{q.qid} Q0 {doc.replace(' ', '_')} {rank} {score:.6f} {tag}\n")
+
+
+def write_qrels(path: Path, questions: list[Question]) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        for q in questions:
+            for doc in q.gold:
+                f.write(f"{q.qid} 0 {doc.replace(' ', '_')} 1\n")
+
+
+def format_table(modes: dict[str, ModeReport]) -> str:
+    header = "| mode | " + " | ".join(METRICS) + " |"
+    rows = [header, "|" + "---|" * (len(METRICS) + 1)]
+    for mode, report in modes.items():
+        rows.append(f"| {mode} | " + " | ".join(_fmt(k, report.metrics[k]) for k in METRICS) + " |")
+    return "\n".join(rows)
+
+
+def _fmt(metric: str, value: float) -> str:
+    return f"{value:.1f}" if metric.startswith("latency") else f"{value:.3f}"
+
+
+def plot_curves(path: Path, title: str, modes: dict[str, ModeReport]) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.4, 4.0), dpi=110)
+    for mode, report in modes.items():
+        if report.curve:
+            ax.plot(range(1, len(report.curve) + 1), report.curve, marker="o", markersize=3, label=mode)
+    ax.set_xlabel("k (documents)")
+    ax.set_ylabel("recall@k")
+    ax.set_title(title)
+    ax.set_xticks([1, 5, 10, 15, 20])
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def settings_summary(engine) -> dict:
+    s = engine.settings
+    return {
+        "embedder": engine.index.manifest["embedder"]["id"],
+        "chunk_size": engine.index.manifest["chunking"]["chunk_size"],
+        "chunk_overlap": engine.index.manifest["chunking"]["chunk_overlap"],
+        "k": s.k, "rrf_k": s.rrf_k, "dense_weight": s.dense_weight, "bm25_weight": s.bm25_weight,
+        "passages": engine.index.manifest["passage_count"], "documents": engine.index.manifest["article_count"],
+    }
+
+
+def evaluate(engine, questions: list[Question], modes: list[str], dataset: str, reports: Path | None,
+             halves: bool = False, progress: bool = True) -> dict:
+    """Run every mode, write TREC runs / report / plot under `reports`, return the JSON report."""
+    per_mode: dict[str, ModeReport] = {}
+    results_by_mode: dict[str, list[QuestionResult]] = {}
+    for mode in modes:
+        results_by_mode[mode] = run_questions(engine, questions, mode, progress)
+        per_mode[mode] = score_mode(questions, results_by_mode[mode])
+    out = {
+        "dataset": dataset,
+        "questions": len(questions),
+        "settings": settings_summary(engine),
+        "modes": {mode: r.metrics for mode, r in per_mode.items()},
+    }
+    if halves:
+        groups = list(dict.fromkeys(q.group for q in questions))
+        first = set(groups[: len(groups) // 2])
+        out["halves"] = {}
+        for name, keep in (("first_half", lambda q: q.group in first), ("second_half", lambda q: q.group not in first)):
+            idx = [i for i, q in enumerate(questions) if keep(q)]
+            sub = [questions[i] for i in idx]
+            out["halves"][name] = {
+                "questions": len(sub),
+                "modes": {m: score_mode(sub, [results_by_mode[m][i] for i in idx]).metrics for m in modes},
+            }
+    if reports is not None:
+        reports.mkdir(parents=True, exist_ok=True)
+        write_qrels(reports / f"{dataset}.qrels", questions)
+        for mode in modes:
+            write_trec_run(reports / f"{dataset}.{mode}.trec", questions, results_by_mode[mode], f"qa-{mode}")
+        plot_curves(reports / f"{dataset}.png", f"{dataset}: recall@k ({len(questions)} questions)", per_mode)
+        (reports / f"{dataset}.md").write_text(markdown_report(out, per_mode), encoding="utf-8")
+    return out
+
+
+def markdown_report(out: dict, per_mode: dict[str, ModeReport]) -> str:
+    lines = [f"# Evaluation: {out['dataset']}", "", f"{out['questions']} questions. Settings: `{json.dumps(out['settings'], ensure_ascii=False)}`",
+             "", format_table(per_mode), ""]
+    for name, half in out.get("halves", {}).items():
+        lines += [f"## {name.replace('_', ' ')} ({half['questions']} questions)", "",
+                  format_table({m: ModeReport(v) for m, v in half["modes"].items()}), ""]
+    lines += [f"![recall@k]({out['dataset']}.png)", ""]
+    return "\n".join(lines)
+
+
+def compare(old: dict, new: dict) -> str:
+    lines = [f"{'mode':8} {'metric':18} {'old':>9} {'new':>9} {'delta':>9}"]
+    for mode in new["modes"]:
+        for metric in METRICS:
+            a, b = old.get("modes", {}).get(mode, {}).get(metric), new["modes"][mode].get(metric)
+            if a is None or b is None:
+                continue
+            lines.append(f"{mode:8} {metric:18} {a:9.4f} {b:9.4f} {b - a:+9.4f}")
+    return "\n".join(lines)
+
+
+def run_eval_command(args, settings: Settings) -> int:
+    import os
+
+    from qa.cli import UserError
+    from qa.engine import Engine
+
+    if args.compare:
+        try:
+            old, new = (json.loads(Path(p).read_text(encoding="utf-8")) for p in args.compare)
+        except (OSError, ValueError) as exc:
+            raise UserError(f"cannot read a report to compare: {exc}") from None
+        print(compare(old, new))
+        return 0
+    modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    if not modes or any(m not in MODES for m in modes):
+        raise UserError(f"--modes takes a comma-separated list of {', '.join(MODES)}")
+    if bool(args.questions) == bool(args.squad):
+        raise UserError("give one of --questions FILE or --squad FILE")
+    source = Path(args.questions or args.squad)
+    if not source.is_file():
+        raise UserError(f"no such file: {source}")
+    try:
+        if args.squad:
+            cache = Path(args.cache or os.environ.get("QA_EVAL_CACHE", ".cache/eval"))
+            settings, questions = squad_index(source, settings, cache)
+        else:
+            questions = load_questions(source)
+    except (ValueError, KeyError) as exc:
+        raise UserError(f"cannot read {source}: {exc}") from None
+    if args.limit:
+        questions = questions[: args.limit]
+    engine = Engine(settings)
+    out = evaluate(engine, questions, modes, source.stem, Path(args.reports), halves=bool(args.squad))
+    print(f"{out['dataset']}: {out['questions']} questions, {out['settings']['documents']} documents")
+    print(format_table({m: ModeReport(v) for m, v in out["modes"].items()}))
+    for name, half in out.get("halves", {}).items():
+        print(f"\n{name} ({half['questions']} questions)")
+        print(format_table({m: ModeReport(v) for m, v in half["modes"].items()}))
+    if args.json_out:
+        Path(args.json_out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json_out).write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
+    return 0
