@@ -31,16 +31,19 @@ class Embedder(ABC):
     def embed_passages(
         self, texts: Sequence[str], batch_size: int = 16, on_batch: Callable[[int], None] | None = None
     ) -> np.ndarray:
-        """Vectors for `texts` in batches; `on_batch(n)` after each (progress, fail-points)."""
-        parts = []
-        for batch in _batches(texts, batch_size):
-            parts.append(np.asarray(self.embed_batch(batch, is_query=False), dtype=np.float32))
+        """Vectors for `texts` in batches; `on_batch(n)` after each (progress, fail-points).
+
+        Batches are formed from texts of similar length (less padding), rows come back in input order."""
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for batch in _batches(order, batch_size):
+            out[list(batch)] = np.asarray(self.embed_batch([texts[i] for i in batch], is_query=False), dtype=np.float32)
             if on_batch:
                 on_batch(len(batch))
-        return np.vstack(parts) if parts else np.zeros((0, self.dim), dtype=np.float32)
+        return out
 
 
-def _batches(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
+def _batches(items: Sequence, size: int) -> Iterator[Sequence]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
 

@@ -47,6 +47,7 @@ class Engine:
         self._index: LoadedIndex | None = None
         self._answerer: Answerer | None = None
         self._lock = threading.Lock()
+        self._vectors: dict[str, object] = {}
 
     @property
     def index(self) -> LoadedIndex:
@@ -57,7 +58,7 @@ class Engine:
                 if self._embedder is None:  # the embedder the index was built with
                     self._embedder = load_embedder(read_manifest(self.settings.index_dir)["embedder"]["model"])
                 self._index = LoadedIndex.load(self.settings.index_dir, embedder_id=self._embedder.model_id, settings=self.settings)
-                self._answerer = Answerer(self._index.bm25)
+                self._answerer = Answerer(self._index)
             return self._index
 
     @property
@@ -71,8 +72,18 @@ class Engine:
         if mode is not None and mode not in MODES:
             raise QuestionError(f"unknown mode {mode!r}: use one of {', '.join(MODES)}")
         index = self.index
+        vector = self.query_vector(question) if (mode or self.settings.mode) != "bm25" else None
         return search(index, self._embedder, question, self.settings, k=k, mode=mode,
-                      since=check_date(since, "since"), until=check_date(until, "until"))
+                      since=check_date(since, "since"), until=check_date(until, "until"), query_vector=vector)
+
+    def query_vector(self, question: str):
+        """The question's vector; the last few are kept, since search and answer both need it."""
+        question = normalize(question).strip()
+        if question not in self._vectors:
+            if len(self._vectors) >= 64:
+                self._vectors.pop(next(iter(self._vectors)))
+            self._vectors[question] = self.embedder.embed_query(question)
+        return self._vectors[question]
 
     def ask(self, question: str, k: int | None = None, mode: str | None = None,
             since: str | None = None, until: str | None = None) -> Answer:
@@ -82,7 +93,7 @@ class Engine:
     def answer(self, question: str, hits: list[Hit]) -> Answer:
         """The answer out of `hits` (already retrieved for `question`)."""
         self.index  # noqa: B018 - the answerer belongs to the loaded generation
-        return self._answerer.answer(normalize(question).strip(), hits)
+        return self._answerer.answer(normalize(question).strip(), hits, self.query_vector(question))
 
     def status(self) -> dict:
         m = self.index.manifest

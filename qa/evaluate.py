@@ -83,7 +83,7 @@ def load_squad(path: Path) -> tuple[list[dict], list[Question]]:
 
 def squad_index(path: Path, settings: Settings, cache: Path) -> tuple[Settings, list[Question]]:
     """Index a SQuAD file in a cache folder keyed by its content and the index settings."""
-    from qa.index import build_index
+    from qa.index import IndexCorrupt, IndexMismatch, build_index
 
     documents, questions = load_squad(path)
     key = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
@@ -96,7 +96,10 @@ def squad_index(path: Path, settings: Settings, cache: Path) -> tuple[Settings, 
     if not target.exists() or target.read_text(encoding="utf-8") != lines:
         target.write_text(lines, encoding="utf-8")
     squad_settings = settings.with_(index_dir=folder / "index", corpus_dirs=(corpus,))
-    report = build_index(squad_settings, progress=True)
+    try:
+        report = build_index(squad_settings, progress=True)
+    except (IndexMismatch, IndexCorrupt):  # a cache from another qa version: rebuild it
+        report = build_index(squad_settings, full=True, progress=True)
     print(f"{path.name}: {report.summary()}", file=sys.stderr)
     return squad_settings, questions
 
@@ -240,7 +243,8 @@ def settings_summary(engine) -> dict:
         "embedder": engine.index.manifest["embedder"]["id"],
         "chunk_size": engine.index.manifest["chunking"]["chunk_size"],
         "chunk_overlap": engine.index.manifest["chunking"]["chunk_overlap"],
-        "k": s.k, "rrf_k": s.rrf_k, "dense_weight": s.dense_weight, "bm25_weight": s.bm25_weight,
+        "k": s.k, "fusion": "z-score", "dense_weight": s.dense_weight, "sentence_weight": s.sentence_weight,
+        "bm25_weight": s.bm25_weight, "candidates": s.candidates,
         "passages": engine.index.manifest["passage_count"], "documents": engine.index.manifest["article_count"],
     }
 

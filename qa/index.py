@@ -8,6 +8,9 @@ Layout of `--index DIR`::
                   /passages.jsonl  Passage records, aligned with the vectors
                   /vectors.npy     float32 (N, dim): FAISS and BM25 rebuild without embedding
                   /dense.faiss     FAISS inner-product index
+                  /sentences.jsonl every sentence of every article (doc_id, start, end)
+                  /sentence_vectors.npy, sentences.faiss
+                                   sentence vectors: a retrieval channel and the answerer's evidence
                   /bm25/           bm25s indexes (accented and diacritic-folded)
     DIR/.lock                      held while a build runs
 
@@ -38,8 +41,9 @@ from qa.chunking import Passage, embedding_input, split_article
 from qa.corpus import Article, load_corpus
 from qa.embedders import Embedder, load_embedder
 from qa.settings import Settings
+from qa.text import sentence_spans, unify_tones
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 FAIL_AFTER_BATCHES_ENV = "QA_FAIL_AFTER_BATCHES"  # test fail-point: abort the build after N embedding batches
 
 
@@ -74,7 +78,8 @@ class BuildReport:
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     passages: int = 0
-    embedded: int = 0  # passages actually sent to the embedder
+    sentences: int = 0
+    embedded: int = 0  # texts (passages and sentences) actually sent to the embedder
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
     generation: str = ""
@@ -82,7 +87,7 @@ class BuildReport:
     def summary(self) -> str:
         return (
             f"{len(self.added)} added, {len(self.changed)} changed, {len(self.removed)} removed, "
-            f"{len(self.unchanged)} unchanged articles; {self.passages} passages ({self.embedded} embedded) "
+            f"{len(self.unchanged)} unchanged articles; {self.passages} passages, {self.sentences} sentences ({self.embedded} embedded) "
             f"in {self.seconds:.1f} s"
         )
 
@@ -164,6 +169,20 @@ class LoadedIndex:
     vectors: np.ndarray
     faiss_index: object
     bm25: BM25Channel
+    sentences: list[tuple[str, int, int]]  # (doc_id, start, end) in the article text
+    sentence_vectors: np.ndarray
+    sentence_faiss: object
+    sentence_passages: list[list[int]] = field(default_factory=list)  # passages each sentence overlaps
+
+    def __post_init__(self) -> None:
+        if not self.sentence_passages:
+            by_doc: dict[str, list[int]] = {}
+            for i, p in enumerate(self.passages):
+                by_doc.setdefault(p.doc_id, []).append(i)
+            self.sentence_passages = [
+                [i for i in by_doc.get(doc, []) if self.passages[i].start < end and self.passages[i].end > start]
+                for doc, start, end in self.sentences
+            ]
 
     @property
     def generation(self) -> str:
@@ -198,12 +217,17 @@ class LoadedIndex:
             vectors = np.load(path / "vectors.npy", mmap_mode="r" if mmap else None)
             faiss_index = faiss.read_index(str(path / "dense.faiss"))
             bm25 = BM25Channel.load(path / "bm25", mmap=mmap)
+            sentences = [tuple(json.loads(line)) for line in _lines(path / "sentences.jsonl")]
+            sentence_vectors = np.load(path / "sentence_vectors.npy", mmap_mode="r" if mmap else None)
+            sentence_faiss = faiss.read_index(str(path / "sentences.faiss"))
         except (OSError, ValueError, TypeError, RuntimeError, KeyError) as exc:
             raise IndexCorrupt(f"index {path} is damaged ({type(exc).__name__}: {exc}): run `qa index --full`") from None
         n = manifest["passage_count"]
-        if not (len(passages) == n == vectors.shape[0] == faiss_index.ntotal):
+        if not (len(passages) == n == vectors.shape[0] == faiss_index.ntotal) or not (
+            len(sentences) == sentence_vectors.shape[0] == sentence_faiss.ntotal
+        ):
             raise IndexCorrupt(f"index {path} is inconsistent (passages, vectors and FAISS disagree): run `qa index --full`")
-        return cls(path, manifest, articles, passages, vectors, faiss_index, bm25)
+        return cls(path, manifest, articles, passages, vectors, faiss_index, bm25, sentences, sentence_vectors, sentence_faiss)
 
 
 def _lines(path: Path) -> list[str]:
@@ -293,30 +317,41 @@ def build_index(
             "unchanged": sorted(d for d in new_hashes if old_hashes.get(d) == new_hashes[d]),
         }
         if previous is not None and not (report_lists["added"] or report_lists["changed"] or report_lists["removed"]):
-            return BuildReport(**report_lists, passages=len(previous.passages), seconds=time.monotonic() - started,
+            return BuildReport(**report_lists, passages=len(previous.passages), sentences=len(previous.sentences),
+                               seconds=time.monotonic() - started,
                                warnings=warnings, generation=previous.generation)
 
         passages: list[Passage] = []
         inputs: list[str] = []
+        sentences: list[tuple[str, int, int]] = []
+        sentence_inputs: list[str] = []
         for article in articles:
             for passage in split_article(article, settings.chunk_size, settings.chunk_overlap):
                 passages.append(passage)
                 inputs.append(embedding_input(article, passage))
-        hashes = [_text_hash(t) for t in inputs]
+            for start, end in sentence_spans(article.text):
+                sentences.append((article.doc_id, start, end))
+                sentence_inputs.append(sentence_input(article.text[start:end]))
+        # One embedding pass for passages and sentences; "s:" keeps a sentence apart from an equal passage.
+        all_inputs = inputs + sentence_inputs
+        hashes = [_text_hash(t) for t in inputs] + [_text_hash("s:" + t) for t in sentence_inputs]
         cached: dict[str, np.ndarray] = {}
         if previous is not None:
-            old_inputs = {p.pid: embedding_input(previous.articles[p.doc_id], p) for p in previous.passages}
             for i, p in enumerate(previous.passages):
-                cached.setdefault(_text_hash(old_inputs[p.pid]), previous.vectors[i])
+                cached.setdefault(_text_hash(embedding_input(previous.articles[p.doc_id], p)), previous.vectors[i])
+            for i, (doc, start, end) in enumerate(previous.sentences):
+                text = previous.articles[doc].text[start:end]
+                cached.setdefault(_text_hash("s:" + sentence_input(text)), previous.sentence_vectors[i])
         todo = sorted({h: i for i, h in enumerate(hashes) if h not in cached}.values())
         bar = _Progress(len(todo), progress)
         try:
-            fresh = embedder.embed_passages([inputs[i] for i in todo], settings.embed_batch_size, on_batch=bar)
+            fresh = embedder.embed_passages([all_inputs[i] for i in todo], settings.embed_batch_size, on_batch=bar)
         finally:
             bar.close()
         for row, i in enumerate(todo):
             cached[hashes[i]] = fresh[row]
-        vectors = np.vstack([cached[h] for h in hashes]).astype(np.float32) if hashes else np.zeros((0, embedder.dim), np.float32)
+        stacked = np.vstack([cached[h] for h in hashes]).astype(np.float32) if hashes else np.zeros((0, embedder.dim), np.float32)
+        vectors, sentence_vectors = stacked[: len(inputs)], stacked[len(inputs) :]
 
         manifest = {
             "format_version": FORMAT_VERSION,
@@ -329,16 +364,22 @@ def build_index(
             "articles": new_hashes,
             "article_count": len(articles),
             "passage_count": len(passages),
+            "sentence_count": len(sentences),
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
-        generation = _write_generation(index_dir, articles, passages, vectors, inputs, manifest, settings.ann)
+        generation = _write_generation(index_dir, articles, passages, vectors, inputs, sentences, sentence_vectors, manifest, settings.ann)
         _swap_current(index_dir, generation)
         _remove_stale(index_dir, keep={generation.name, prior.name if prior else ""})
-        return BuildReport(**report_lists, passages=len(passages), embedded=len(todo),
+        return BuildReport(**report_lists, passages=len(passages), sentences=len(sentences), embedded=len(todo),
                            seconds=time.monotonic() - started, warnings=warnings, generation=generation.name)
 
 
-def _write_generation(index_dir, articles, passages, vectors, inputs, manifest, ann) -> Path:
+def sentence_input(sentence: str) -> str:
+    """What the embedder sees for a sentence: the sentence alone (as a passage)."""
+    return unify_tones(sentence)
+
+
+def _write_generation(index_dir, articles, passages, vectors, inputs, sentences, sentence_vectors, manifest, ann) -> Path:
     import faiss
 
     numbers = [int(p.name.split("-")[1]) for p in index_dir.glob("gen-*") if p.name.split("-")[1].isdigit()]
@@ -353,6 +394,11 @@ def _write_generation(index_dir, articles, passages, vectors, inputs, manifest, 
             f.write(json.dumps(asdict(p), ensure_ascii=False) + "\n")
     np.save(tmp / "vectors.npy", vectors)
     faiss.write_index(_faiss_index(vectors, ann), str(tmp / "dense.faiss"))
+    with open(tmp / "sentences.jsonl", "w", encoding="utf-8") as f:
+        for sentence in sentences:
+            f.write(json.dumps(sentence, ensure_ascii=False) + "\n")
+    np.save(tmp / "sentence_vectors.npy", sentence_vectors)
+    faiss.write_index(_faiss_index(sentence_vectors, ann), str(tmp / "sentences.faiss"))
     (tmp / "bm25").mkdir()
     BM25Channel.build(inputs).save(tmp / "bm25")
     (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1))

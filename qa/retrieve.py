@@ -18,11 +18,36 @@ class Hit:
     passage: Passage
     article: Article
     score: float  # of the mode asked for (fused for hybrid); higher is better
-    dense_rank: int | None  # 1-based rank among all passages in that channel; None = not among the candidates
+    dense_rank: int | None  # 1-based rank among the passages of that channel; None = not among its candidates
     dense_score: float | None
     bm25_rank: int | None
     bm25_score: float | None
     fused_rank: int = 0  # rank before article diversity was applied
+    sentence_rank: int | None = None  # channel of the best single sentence inside the passage
+    sentence_score: float | None = None
+
+
+@dataclass(frozen=True)
+class Channel:
+    """One ranking: candidate passage -> score, and the statistics that put it on a common scale."""
+
+    scores: dict[int, float]
+    mean: float
+    std: float
+    floor: float  # what a passage outside the candidates is taken to score
+
+    @classmethod
+    def of(cls, scores: dict[int, float]) -> Channel:
+        values = np.array(list(scores.values()) or [0.0], dtype=np.float64)
+        std = float(values.std())
+        return cls(scores, float(values.mean()), std if std > 1e-9 else 1.0, float(values.min()))
+
+    def z(self, i: int) -> float:
+        return (self.scores.get(i, self.floor) - self.mean) / self.std
+
+    def ranks(self) -> dict[int, tuple[int, float]]:
+        ordered = sorted(self.scores, key=lambda i: (-self.scores[i], i))
+        return {i: (r, self.scores[i]) for r, i in enumerate(ordered, 1)}
 
 
 def _allowed(index: LoadedIndex, since: str | None, until: str | None) -> np.ndarray | None:
@@ -36,25 +61,40 @@ def _allowed(index: LoadedIndex, since: str | None, until: str | None) -> np.nda
     return np.array(keep, dtype=bool)
 
 
-def _dense(index: LoadedIndex, query_vector: np.ndarray, depth: int, allowed) -> tuple[np.ndarray, np.ndarray]:
+def _faiss_top(faiss_index, query_vector: np.ndarray, depth: int, total: int) -> tuple[np.ndarray, np.ndarray]:
+    scores, ids = faiss_index.search(query_vector.reshape(1, -1).astype(np.float32), min(depth, total))
+    keep = ids[0] >= 0
+    return ids[0][keep], scores[0][keep]
+
+
+def dense_channel(index: LoadedIndex, query_vector: np.ndarray, depth: int, allowed) -> Channel:
     n = len(index.passages)
-    search_k = n if allowed is not None else min(depth, n)
-    scores, ids = index.faiss_index.search(query_vector.reshape(1, -1).astype(np.float32), search_k)
-    scores, ids = scores[0], ids[0]
-    keep = ids >= 0
-    if allowed is not None:
-        keep &= allowed[np.clip(ids, 0, None)]
-    return ids[keep][:depth], scores[keep][:depth]
+    ids, scores = _faiss_top(index.faiss_index, query_vector, n if allowed is not None else depth, n)
+    found = {int(i): float(s) for i, s in zip(ids, scores) if allowed is None or allowed[i]}
+    return Channel.of(dict(list(found.items())[:depth]))
 
 
-def _bm25(index: LoadedIndex, question: str, depth: int, allowed) -> tuple[np.ndarray, np.ndarray]:
+def sentence_channel(index: LoadedIndex, query_vector: np.ndarray, depth: int, allowed) -> Channel:
+    """Each passage scored by its single best sentence: a question usually asks about one sentence."""
+    n = len(index.sentences)
+    ids, scores = _faiss_top(index.sentence_faiss, query_vector, n if allowed is not None else depth * 3, n)
+    best: dict[int, float] = {}
+    for i, s in zip(ids, scores):
+        for p in index.sentence_passages[int(i)]:
+            if (allowed is None or allowed[p]) and p not in best:
+                best[p] = float(s)  # sentences come best first
+        if len(best) >= depth:
+            break
+    return Channel.of(best)
+
+
+def bm25_channel(index: LoadedIndex, question: str, depth: int, allowed) -> Channel:
     scores = index.bm25.scores(question)
     if allowed is not None:
         scores = np.where(allowed, scores, 0.0)
     # Stable sort on -score keeps ties in passage order: deterministic.
     order = np.argsort(-scores, kind="stable")[:depth]
-    order = order[scores[order] > 0]
-    return order, scores[order]
+    return Channel.of({int(i): float(scores[i]) for i in order if scores[i] > 0})
 
 
 def search(
@@ -66,9 +106,15 @@ def search(
     mode: str | None = None,
     since: str | None = None,
     until: str | None = None,
+    query_vector: np.ndarray | None = None,
 ) -> list[Hit]:
     """The best `k` passages for `question`, at most `settings.max_passages_per_article`
-    per article unless fewer articles than `k` match."""
+    per article unless fewer articles than `k` match.
+
+    Hybrid fuses three channels: passage vectors, sentence vectors and BM25. Each
+    channel's scores are standardized (z-scores over its candidates) and summed
+    with weights chosen by measurement; z-scores keep a much stronger channel
+    from being flattened the way rank fusion flattens it."""
     k = k or settings.k
     mode = mode or settings.mode
     if mode not in MODES:
@@ -76,29 +122,28 @@ def search(
     if not index.passages:
         return []
     allowed = _allowed(index, since, until)
+    if allowed is not None and not allowed.any():
+        return []
     depth = max(settings.candidates, k * 4)
-    dense_ids, dense_scores = (
-        _dense(index, embedder.embed_query(question), depth, allowed) if mode != "bm25" else (np.array([], int), np.array([]))
-    )
-    bm25_ids, bm25_scores = _bm25(index, question, depth, allowed) if mode != "dense" else (np.array([], int), np.array([]))
-    dense = {int(i): (r, float(s)) for r, (i, s) in enumerate(zip(dense_ids, dense_scores), 1)}
-    lexical = {int(i): (r, float(s)) for r, (i, s) in enumerate(zip(bm25_ids, bm25_scores), 1)}
-    fused: dict[int, float] = {}
-    if mode == "dense":
-        fused = {i: s for i, (_, s) in dense.items()}
-    elif mode == "bm25":
-        fused = {i: s for i, (_, s) in lexical.items()}
+    channels: dict[str, tuple[Channel, float]] = {}
+    if mode in ("dense", "hybrid"):
+        vector = embedder.embed_query(question) if query_vector is None else query_vector
+        channels["dense"] = (dense_channel(index, vector, depth, allowed), settings.dense_weight)
+        channels["sentence"] = (sentence_channel(index, vector, depth, allowed), settings.sentence_weight)
+    if mode in ("bm25", "hybrid"):
+        channels["bm25"] = (bm25_channel(index, question, depth, allowed), settings.bm25_weight)
+    if mode == "bm25":
+        fused = dict(channels["bm25"][0].scores)
     else:
-        for i, (r, _) in dense.items():
-            fused[i] = fused.get(i, 0.0) + settings.dense_weight / (settings.rrf_k + r)
-        for i, (r, _) in lexical.items():
-            fused[i] = fused.get(i, 0.0) + settings.bm25_weight / (settings.rrf_k + r)
+        candidates = set().union(*(c.scores for c, _ in channels.values()))
+        fused = {i: sum(w * c.z(i) for c, w in channels.values()) for i in candidates}
+    ranks = {name: c.ranks() for name, (c, _) in channels.items()}
     ranked = sorted(fused, key=lambda i: (-fused[i], i))
     hits = []
     for fused_rank, i in enumerate(ranked, 1):
         p = index.passages[i]
-        d, b = dense.get(i, (None, None)), lexical.get(i, (None, None))
-        hits.append(Hit(p, index.articles[p.doc_id], fused[i], d[0], d[1], b[0], b[1], fused_rank))
+        d, s, b = (ranks.get(name, {}).get(i, (None, None)) for name in ("dense", "sentence", "bm25"))
+        hits.append(Hit(p, index.articles[p.doc_id], fused[i], d[0], d[1], b[0], b[1], fused_rank, s[0], s[1]))
     return diversify(hits, k, settings.max_passages_per_article)
 
 

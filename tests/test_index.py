@@ -22,7 +22,9 @@ def corpus_settings(tmp_path):
 def test_incremental_builds_embed_only_new_or_changed_text(corpus_settings, fake_embedder):
     s = corpus_settings
     first = build_index(s, embedder=fake_embedder, progress=False)
-    assert len(first.added) == 5 and first.embedded == first.passages > 0
+    assert len(first.added) == 5 and first.passages > 0 and first.sentences > first.passages
+    # every distinct passage and sentence text embedded exactly once (repeated captions only once)
+    assert first.embedded == len(fake_embedder.texts) == len(set(fake_embedder.texts)) > first.passages
     manifest = LoadedIndex.load(s.index_dir).manifest
     assert manifest["embedder"] == {"model": "fake", "id": "fake-hash-64", "dim": 64}
     assert set(manifest["articles"]) == {p.stem for p in s.corpus_dirs[0].glob("*.txt")}
@@ -40,10 +42,11 @@ def test_incremental_builds_embed_only_new_or_changed_text(corpus_settings, fake
 
     fake_embedder.texts.clear()
     path = corpus / "003_efe757cc39089180.txt"
-    path.write_text(path.read_text(encoding="utf-8") + "\nĐoạn bổ sung về thi đua năm 2024.\n", encoding="utf-8")
+    text = path.read_text(encoding="utf-8").replace("Tại hội nghị,", "Đoạn bổ sung về thi đua năm 2024. Tại hội nghị,")
+    path.write_text(text, encoding="utf-8")
     changed = build_index(s, embedder=fake_embedder, progress=False)
     assert changed.changed == ["003_efe757cc39089180"] and len(changed.unchanged) == 5
-    assert 0 < changed.embedded < 4  # only the passage(s) whose text changed
+    assert 0 < changed.embedded <= 3  # only the passage(s) and the sentence whose text changed
     assert all("Đoạn bổ sung" in t for t in fake_embedder.texts)
 
     (corpus / "new_article.txt").unlink()
@@ -53,8 +56,9 @@ def test_incremental_builds_embed_only_new_or_changed_text(corpus_settings, fake
     assert "new_article" not in loaded.articles and all(p.doc_id != "new_article" for p in loaded.passages)
     assert loaded.faiss_index.ntotal == len(loaded.passages) == loaded.vectors.shape[0]
 
+    fake_embedder.texts.clear()
     full = build_index(s, full=True, embedder=fake_embedder, progress=False)
-    assert full.embedded == full.passages
+    assert full.embedded == len(fake_embedder.texts) == len(set(fake_embedder.texts)) == first.embedded + 1  # the added sentence
     # only the current generation and the one before it stay on disk
     assert len(list(s.index_dir.glob("gen-*"))) == 2
 

@@ -1,0 +1,106 @@
+"""Metric code against hand-computed values, TREC output, SQuAD loading, and `qa eval` end to end."""
+
+import json
+import math
+import subprocess
+import sys
+
+import pytest
+
+from qa.evaluate import (
+    Question,
+    QuestionResult,
+    answer_hit,
+    compare,
+    load_squad,
+    mrr_at,
+    ndcg_at,
+    recall_at,
+    score_mode,
+    write_trec_run,
+)
+from tests.conftest import ROOT
+
+
+def test_metrics_match_a_hand_computed_example():
+    ranked = ["d3", "d1", "d7", "d2"]
+    gold = ("d1", "d2")
+    assert recall_at(gold, ranked, 1) == 0.0
+    assert recall_at(gold, ranked, 2) == 0.5
+    assert recall_at(gold, ranked, 5) == 1.0
+    assert mrr_at(gold, ranked, 10) == 0.5
+    # DCG = 1/log2(3) + 1/log2(5) = 0.63093 + 0.43068; IDCG = 1 + 1/log2(3) = 1.63093
+    assert ndcg_at(gold, ranked, 10) == pytest.approx((0.6309298 + 0.4306766) / 1.6309298, abs=1e-6)
+    assert ndcg_at(("d9",), ranked, 10) == 0.0
+
+
+def test_score_mode_over_answerable_and_abstentions():
+    questions = [
+        Question("q1", "?", ("a",), ("Phạm Hoàng Long",)),
+        Question("q2", "?", ("b",), ("288",)),
+        Question("q3", "?", (), ()),
+    ]
+    results = [
+        QuestionResult([("a", 3.0), ("b", 1.0)], "Thiếu tướng Phạm Hoàng Long chủ trì. [1]", False, 10.0),
+        QuestionResult([("c", 2.0), ("b", 1.0)], "Không tìm thấy", True, 20.0),
+        QuestionResult([("c", 2.0)], "Không tìm thấy", True, 30.0),
+    ]
+    m = score_mode(questions, results).metrics
+    assert m["recall@1"] == 0.5 and m["recall@5"] == 1.0 and m["mrr@10"] == 0.75
+    assert m["ndcg@10"] == pytest.approx((1 + 1 / math.log2(3)) / 2, abs=1e-4)
+    assert m["answer_hit"] == 0.5  # the abstained answer cannot hit
+    assert m["abstain_accuracy"] == pytest.approx(2 / 3, abs=1e-4)
+    assert m["latency_ms_p50"] == 20.0
+
+
+def test_answer_hit_normalizes_case_tones_and_markers():
+    assert answer_hit(("Hòa Bình",), "tỉnh hoà bình [2]")
+    assert answer_hit(("07/04/2021",), "Ngày 07/04/2021, hội nghị")
+    assert not answer_hit(("Trần Chí Tâm",), "Phạm Hoàng Long")
+
+
+def test_trec_run_is_deterministic(tmp_path):
+    q = [Question("q1", "?", ("a",), ())]
+    r = [QuestionResult([("b", 1.0), ("a", 1.0)], "", False, 1.0)]
+    write_trec_run(tmp_path / "run", q, r, "tag")
+    assert (tmp_path / "run").read_text().splitlines() == ["q1 Q0 b 1 1.000000 tag", "q1 Q0 a 2 1.000000 tag"]
+
+
+def test_squad_loading_one_document_per_unique_context(tmp_path):
+    data = {"data": [{"title": "T", "paragraphs": [
+        {"context": "Ngữ cảnh một.", "qas": [{"id": "x1", "question": "Hỏi?", "answers": [{"text": "một", "answer_start": 8}]}]},
+        {"context": "Ngữ cảnh hai.", "qas": [{"id": "x2", "question": "Hỏi hai?", "answers": [{"text": "hai", "answer_start": 8}]}]},
+    ]}]}
+    (tmp_path / "s.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    docs, questions = load_squad(tmp_path / "s.json")
+    assert [d["id"] for d in docs] == ["T#0", "T#1"] and docs[0]["title"] == ""
+    assert questions[1].gold == ("T#1",) and questions[1].answers == ("hai",)
+
+
+def test_compare_prints_deltas():
+    old = {"modes": {"hybrid": {"recall@1": 0.9}}}
+    new = {"modes": {"hybrid": {"recall@1": 0.95}}}
+    assert "+0.0500" in compare(old, new)
+
+
+def test_qa_eval_on_our_questions_writes_reports(seed_settings, tmp_path):
+    questions = tmp_path / "qs.jsonl"
+    rows = [
+        {"id": "a", "question": "Ai chủ trì hội nghị tổng kết CTĐ, CTCT năm 2023 của Bộ Tham mưu Quân khu?",
+         "gold": ["003_efe757cc39089180"], "answer": "Phạm Hoàng Long"},
+        {"id": "b", "question": "Giá vàng SJC hôm nay bao nhiêu?", "gold": [], "answer": ""},
+    ]
+    questions.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    out = subprocess.run([sys.executable, "-m", "qa.cli", "eval", "--questions", str(questions), "--index", str(seed_settings.index_dir),
+                          "--json", str(tmp_path / "r.json"), "--reports", str(tmp_path / "reports")],
+                         cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["dataset"] == "qs" and report["questions"] == 2 and set(report["modes"]) == {"dense", "bm25", "hybrid"}
+    assert report["modes"]["hybrid"]["recall@1"] == 1.0 and report["modes"]["hybrid"]["abstain_accuracy"] == 1.0
+    for name in ("qs.md", "qs.png", "qs.hybrid.trec", "qs.dense.trec", "qs.bm25.trec", "qs.qrels"):
+        assert (tmp_path / "reports" / name).stat().st_size > 0
+    assert "| hybrid |" in out.stdout
+    again = subprocess.run([sys.executable, "-m", "qa.cli", "eval", "--compare", str(tmp_path / "r.json"), str(tmp_path / "r.json")],
+                           cwd=ROOT, capture_output=True, text=True)
+    assert again.returncode == 0 and "+0.0000" in again.stdout
