@@ -150,16 +150,22 @@ class Answerer:
                     continue
                 sentence = article.text[a:b]
                 row = self._sentence_row.get((article.doc_id, a, b))
-                similarity = float(self.index.sentence_vectors[row] @ query_vector) if row is not None and query_vector is not None else 0.0
+                similarity = 0.0
+                if row is not None and query_vector is not None:
+                    similarity = float(self.index.sentence_vectors[row] @ query_vector)
                 lexical = coverage(sentence if len(sentence) > 40 else f"{article.title} {sentence}")
                 candidates.append((n, (a, b), lexical, similarity, _has_type(kind, sentence, question)))
         if not candidates:
             return Answer(ABSTAIN_MESSAGE, (), True)
         sims = [c[3] for c in candidates]
         low, spread = min(sims), (max(sims) - min(sims)) or 1.0
+
+        def score(n: int, lexical: float, similarity: float, typed: bool) -> float:
+            semantic = (similarity - low) / spread
+            return s.lexical_weight * lexical + s.semantic_weight * semantic + s.rank_weight / (n + 1) + (s.type_bonus if typed else 0.0)
+
         scored = sorted(
-            ((s.lexical_weight * lex + s.semantic_weight * (sim - low) / spread + s.rank_weight / (n + 1) + (s.type_bonus if typed else 0.0),
-              n, span, typed) for n, span, lex, sim, typed in candidates),
+            ((score(n, lex, sim, typed), n, span, typed) for n, span, lex, sim, typed in candidates),
             key=lambda x: (-x[0], x[1], x[2]),
         )
         best_per_hit: dict[int, tuple] = {}

@@ -43,5 +43,6 @@ def run_bench(settings: Settings, queries: int = 50) -> int:
             started = time.perf_counter()
             engine.ask(q, mode=mode)
             latencies.append((time.perf_counter() - started) * 1000)
-        print(f"ask --mode {mode:6}: p50 {percentile(latencies, 0.5):6.1f} ms   p95 {percentile(latencies, 0.95):6.1f} ms   ({queries} questions)")
+        p50, p95 = percentile(latencies, 0.5), percentile(latencies, 0.95)
+        print(f"ask --mode {mode:6}: p50 {p50:6.1f} ms   p95 {p95:6.1f} ms   ({queries} questions)")
     return 0

@@ -285,8 +285,8 @@ def evaluate(engine, questions: list[Question], modes: list[str], dataset: str, 
 
 
 def markdown_report(out: dict, per_mode: dict[str, ModeReport]) -> str:
-    lines = [f"# Evaluation: {out['dataset']}", "", f"{out['questions']} questions. Settings: `{json.dumps(out['settings'], ensure_ascii=False)}`",
-             "", format_table(per_mode), ""]
+    settings = json.dumps(out["settings"], ensure_ascii=False)
+    lines = [f"# Evaluation: {out['dataset']}", "", f"{out['questions']} questions. Settings: `{settings}`", "", format_table(per_mode), ""]
     for name, half in out.get("halves", {}).items():
         lines += [f"## {name.replace('_', ' ')} ({half['questions']} questions)", "",
                   format_table({m: ModeReport(v) for m, v in half["modes"].items()}), ""]
