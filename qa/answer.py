@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
 from qa.bm25 import QUERY_STOPWORDS
 from qa.retrieve import Hit
-from qa.text import fold_diacritics, has_diacritics, search_tokens, sentence_spans, unify_tones
+from qa.text import fold_diacritics, has_diacritics, search_tokens, unify_tones
 
 ABSTAIN_MESSAGE = "Không tìm thấy thông tin trong kho bài viết."
 
@@ -97,11 +96,6 @@ def _has_type(kind: str | None, sentence: str, question: str) -> bool:
     return False
 
 
-@lru_cache(maxsize=4096)
-def _article_sentences(text: str) -> tuple[tuple[int, int], ...]:
-    return tuple(sentence_spans(text))
-
-
 def key_terms(question: str) -> list[str]:
     """Place and person names (runs of 2+ capitalized syllables) and numbers of 2+ digits in a
     question: an article that answers it mentions them all (folded, lowercased)."""
@@ -124,7 +118,11 @@ class Answerer:
     def __init__(self, index, settings: AnswerSettings | None = None) -> None:
         self.index = index
         self.settings = settings or AnswerSettings()
+        # The index already holds every article's sentence spans (in article order) and their vectors.
         self._sentence_row = {sentence: row for row, sentence in enumerate(index.sentences)}
+        self._doc_sentences: dict[str, list[tuple[int, int]]] = {}
+        for doc_id, start, end in index.sentences:
+            self._doc_sentences.setdefault(doc_id, []).append((start, end))
         # The similarity floors were measured for e5 models; other models judge on coverage alone.
         self._similarity_calibrated = "e5" in index.manifest["embedder"]["id"].lower()
 
@@ -145,7 +143,7 @@ class Answerer:
         candidates = []  # (hit number, (start, end), lexical, similarity, has the asked-for type)
         for n, hit in enumerate(hits):
             article = hit.article
-            for a, b in _article_sentences(article.text):
+            for a, b in self._doc_sentences.get(article.doc_id, []):
                 if b <= hit.passage.start or a >= hit.passage.end:
                     continue
                 sentence = article.text[a:b]
@@ -186,7 +184,7 @@ class Answerer:
                     return Answer(f"Tác giả bài «{hit.article.title}»: {hit.article.byline} [{n + 1}]", citations, False)
         _, n, (a, b), typed = ranked[0]
         article = hits[n].article
-        following = next(((x, y) for x, y in _article_sentences(article.text) if x >= b), None)
+        following = next(((x, y) for x, y in self._doc_sentences.get(article.doc_id, []) if x >= b), None)
         if kind and not typed and following and _has_type(kind, article.text[following[0]:following[1]], question):
             # News often names the event in one sentence and who/when/how many in the next.
             spans = [(n, (a, following[1]))]

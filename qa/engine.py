@@ -48,6 +48,7 @@ class Engine:
         self._answerer: Answerer | None = None
         self._lock = threading.Lock()
         self._vectors: dict[str, object] = {}
+        self._vectors_lock = threading.Lock()
 
     @property
     def index(self) -> LoadedIndex:
@@ -79,11 +80,16 @@ class Engine:
     def query_vector(self, question: str):
         """The question's vector; the last few are kept, since search and answer both need it."""
         question = normalize(question).strip()
-        if question not in self._vectors:
-            if len(self._vectors) >= 64:
-                self._vectors.pop(next(iter(self._vectors)))
-            self._vectors[question] = self.embedder.embed_query(question)
-        return self._vectors[question]
+        embedder = self.embedder
+        with self._vectors_lock:  # the chat server calls this from several threads
+            vector = self._vectors.get(question)
+        if vector is None:
+            vector = embedder.embed_query(question)
+            with self._vectors_lock:
+                if len(self._vectors) >= 64:
+                    self._vectors.pop(next(iter(self._vectors)))
+                self._vectors[question] = vector
+        return vector
 
     def ask(self, question: str, k: int | None = None, mode: str | None = None,
             since: str | None = None, until: str | None = None) -> Answer:
