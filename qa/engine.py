@@ -71,11 +71,14 @@ class Engine:
                since: str | None = None, until: str | None = None) -> list[Hit]:
         question = clean_question(question, self.settings.max_question_chars)
         if mode is not None and mode not in MODES:
-            raise QuestionError(f"unknown mode {mode!r}: use one of {', '.join(MODES)}")
+            raise QuestionError(f"Chế độ tìm kiếm không hợp lệ {mode!r}: dùng {', '.join(MODES)}.")
+        since, until = check_date(since, "since"), check_date(until, "until")
+        if since and until and since > until:
+            raise QuestionError(f"Khoảng ngày không hợp lệ: từ ngày {since} sau đến ngày {until}.")
         index = self.index
         vector = self.query_vector(question) if (mode or self.settings.mode) != "bm25" else None
         return search(index, self._embedder, question, self.settings, k=k, mode=mode,
-                      since=check_date(since, "since"), until=check_date(until, "until"), query_vector=vector)
+                      since=since, until=until, query_vector=vector)
 
     def query_vector(self, question: str):
         """The question's vector; the last few are kept, since search and answer both need it."""
