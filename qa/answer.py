@@ -118,11 +118,6 @@ class Answerer:
     def __init__(self, index, settings: AnswerSettings | None = None) -> None:
         self.index = index
         self.settings = settings or AnswerSettings()
-        # The index already holds every article's sentence spans (in article order) and their vectors.
-        self._sentence_row = {sentence: row for row, sentence in enumerate(index.sentences)}
-        self._doc_sentences: dict[str, list[tuple[int, int]]] = {}
-        for doc_id, start, end in index.sentences:
-            self._doc_sentences.setdefault(doc_id, []).append((start, end))
         # The similarity floors were measured for e5 models; other models judge on coverage alone.
         self._similarity_calibrated = "e5" in index.manifest["embedder"]["id"].lower()
 
@@ -143,14 +138,11 @@ class Answerer:
         candidates = []  # (hit number, (start, end), lexical, similarity, has the asked-for type)
         for n, hit in enumerate(hits):
             article = hit.article
-            for a, b in self._doc_sentences.get(article.doc_id, []):
+            for a, b, row in self.index.article_sentences(article.doc_id):
                 if b <= hit.passage.start or a >= hit.passage.end:
                     continue
                 sentence = article.text[a:b]
-                row = self._sentence_row.get((article.doc_id, a, b))
-                similarity = 0.0
-                if row is not None and query_vector is not None:
-                    similarity = float(self.index.sentence_vectors[row] @ query_vector)
+                similarity = float(self.index.sentence_vector(row) @ query_vector) if query_vector is not None else 0.0
                 lexical = coverage(sentence if len(sentence) > 40 else f"{article.title} {sentence}")
                 candidates.append((n, (a, b), lexical, similarity, _has_type(kind, sentence, question)))
         if not candidates:
@@ -184,7 +176,7 @@ class Answerer:
                     return Answer(f"Tác giả bài «{hit.article.title}»: {hit.article.byline} [{n + 1}]", citations, False)
         _, n, (a, b), typed = ranked[0]
         article = hits[n].article
-        following = next(((x, y) for x, y in self._doc_sentences.get(article.doc_id, []) if x >= b), None)
+        following = next(((x, y) for x, y, _ in self.index.article_sentences(article.doc_id) if x >= b), None)
         if kind and not typed and following and _has_type(kind, article.text[following[0]:following[1]], question):
             # News often names the event in one sentence and who/when/how many in the next.
             spans = [(n, (a, following[1]))]

@@ -188,6 +188,25 @@ class LoadedIndex:
     def generation(self) -> str:
         return self.path.name
 
+    # The reader's interface: callers (answerer, UI, evaluation) use only these, not the storage.
+    def article(self, doc_id: str) -> Article:
+        return self.articles[doc_id]
+
+    def doc_ids(self) -> list[str]:
+        return list(self.articles)
+
+    def article_sentences(self, doc_id: str) -> list[tuple[int, int, int]]:
+        """(start, end, sentence row) of each sentence of the article, in text order."""
+        if not hasattr(self, "_doc_sentences"):
+            by_doc: dict[str, list[tuple[int, int, int]]] = {}
+            for row, (doc, start, end) in enumerate(self.sentences):
+                by_doc.setdefault(doc, []).append((start, end, row))
+            self._doc_sentences = by_doc
+        return self._doc_sentences.get(doc_id, [])
+
+    def sentence_vector(self, row: int) -> np.ndarray:
+        return np.asarray(self.sentence_vectors[row], dtype=np.float32)
+
     @classmethod
     def load(cls, index_dir: Path, embedder_id: str | None = None, settings: Settings | None = None, mmap: bool = True) -> LoadedIndex:
         """The current generation of `index_dir`.

@@ -127,7 +127,7 @@ class ChatService:
 
     def _known_ids(self) -> set[str]:
         try:
-            return set(self.engine.index.articles)
+            return set(self.engine.index.doc_ids())
         except IndexError_:  # no index yet: the upload builds the first one
             return set()
 
