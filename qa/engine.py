@@ -5,15 +5,18 @@ generation, so a running server picks up a rebuilt index without a restart."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import asdict
 
 from qa.answer import Answer, Answerer
 from qa.embedders import Embedder, load_embedder
-from qa.index import LoadedIndex, current_generation, read_manifest
+from qa.index import IndexError_, LoadedIndex, current_generation, read_manifest
 from qa.retrieve import Hit, search
 from qa.settings import MODES, Settings
 from qa.text import normalize
+
+log = logging.getLogger(__name__)
 
 
 class QuestionError(ValueError):
@@ -49,18 +52,42 @@ class Engine:
         self._lock = threading.Lock()
         self._vectors: dict[str, object] = {}
         self._vectors_lock = threading.Lock()
+        self._segments: dict = {}  # open segments, reused by the next commit (they are immutable)
+        self._bad_generation: str | None = None
+        self.problem: str | None = None  # a Vietnamese notice while a newer index cannot be used
 
     @property
     def index(self) -> LoadedIndex:
-        """The current generation, reloaded when a build has swapped in a new one."""
+        """The current commit, reloaded when a build has swapped in a new one.
+
+        A new commit that cannot be loaded is logged once and the last good one keeps serving;
+        a file of the served commit damaged on disk stops questions with a clear error instead of
+        taking the process down (its size is checked before each question touches it)."""
         with self._lock:
             current = current_generation(self.settings.index_dir)
-            if self._index is None or current is None or current.name != self._index.generation:
+            if self._index is not None and current is not None and current.name in (self._index.generation, self._bad_generation):
+                self._index.verify()
+                return self._index
+            try:
                 if self._embedder is None:  # the embedder the index was built with
                     self._embedder = load_embedder(read_manifest(self.settings.index_dir)["embedder"]["model"])
-                self._index = LoadedIndex.load(self.settings.index_dir, embedder_id=self._embedder.model_id, settings=self.settings)
-                self._answerer = Answerer(self._index)
-            return self._index
+                index = LoadedIndex.load(self.settings.index_dir, embedder_id=self._embedder.model_id, settings=self.settings,
+                                         opened=self._segments)
+            except IndexError_ as exc:
+                if self._index is None or current is None:
+                    raise
+                if current.name != self._bad_generation:
+                    log.error("index %s cannot be loaded, still serving %s: %s", current.name, self._index.generation, exc)
+                    self._bad_generation = current.name
+                    self.problem = (f"Chỉ mục mới ({current.name}) bị lỗi nên chưa dùng được; hệ thống vẫn trả lời bằng chỉ mục "
+                                    f"{self._index.generation}. Hãy chạy `qa index` để sửa.")
+                self._index.verify()
+                return self._index
+            live = {e["name"] for e in index.manifest["segments"]}
+            self._segments = {name: seg for name, seg in self._segments.items() if name in live}
+            self._index, self._answerer = index, Answerer(index)
+            self._bad_generation, self.problem = None, None
+            return index
 
     @property
     def embedder(self) -> Embedder:
@@ -110,6 +137,9 @@ class Engine:
             "index": str(self.index.path),
             "articles": m["article_count"],
             "passages": m["passage_count"],
+            "sentences": m["sentence_count"],
+            "segments": len(m["segments"]),
+            "problem": self.problem,
             "embedder": m["embedder"]["id"],
             "dim": m["embedder"]["dim"],
             "chunking": m["chunking"],

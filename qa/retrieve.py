@@ -1,15 +1,16 @@
-"""Dense (FAISS), lexical (BM25) and hybrid (weighted reciprocal rank fusion) retrieval."""
+"""Dense (passage and sentence vectors), lexical (BM25) and hybrid (z-score fusion) retrieval."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 from qa.chunking import Passage
 from qa.corpus import Article
 from qa.embedders import Embedder
-from qa.index import LoadedIndex
+from qa.index import LoadedIndex, RowFilter
 from qa.settings import MODES, Settings
 
 
@@ -50,51 +51,31 @@ class Channel:
         return {i: (r, self.scores[i]) for r, i in enumerate(ordered, 1)}
 
 
-def _allowed(index: LoadedIndex, since: str | None, until: str | None) -> np.ndarray | None:
-    """Passages whose article date lies in [since, until]; undated articles are left out of a date filter."""
-    if not since and not until:
-        return None
-    keep = []
-    for p in index.passages:
-        date = index.articles[p.doc_id].date
-        keep.append(bool(date) and (not since or date >= since) and (not until or date <= until))
-    return np.array(keep, dtype=bool)
+def dense_channel(index: LoadedIndex, query_vector: np.ndarray, depth: int, rows: RowFilter) -> Channel:
+    return Channel.of(index.search_passages(query_vector, depth, rows))
 
 
-def _faiss_top(faiss_index, query_vector: np.ndarray, depth: int, total: int) -> tuple[np.ndarray, np.ndarray]:
-    scores, ids = faiss_index.search(query_vector.reshape(1, -1).astype(np.float32), min(depth, total))
-    keep = ids[0] >= 0
-    return ids[0][keep], scores[0][keep]
-
-
-def dense_channel(index: LoadedIndex, query_vector: np.ndarray, depth: int, allowed) -> Channel:
-    n = len(index.passages)
-    ids, scores = _faiss_top(index.faiss_index, query_vector, n if allowed is not None else depth, n)
-    found = {int(i): float(s) for i, s in zip(ids, scores) if allowed is None or allowed[i]}
-    return Channel.of(dict(list(found.items())[:depth]))
-
-
-def sentence_channel(index: LoadedIndex, query_vector: np.ndarray, depth: int, allowed) -> Channel:
+def sentence_channel(index: LoadedIndex, query_vector: np.ndarray, depth: int, rows: RowFilter) -> Channel:
     """Each passage scored by its single best sentence: a question usually asks about one sentence."""
-    n = len(index.sentences)
-    ids, scores = _faiss_top(index.sentence_faiss, query_vector, n if allowed is not None else depth * 3, n)
     best: dict[int, float] = {}
-    for i, s in zip(ids, scores):
-        for p in index.sentence_passages[int(i)]:
-            if (allowed is None or allowed[p]) and p not in best:
-                best[p] = float(s)  # sentences come best first
+    for score, first, last in index.search_sentences(query_vector, depth * 3, rows):
+        for p in range(first, last + 1):
+            best.setdefault(p, score)  # sentences come best first
         if len(best) >= depth:
             break
     return Channel.of(best)
 
 
-def bm25_channel(index: LoadedIndex, question: str, depth: int, allowed) -> Channel:
+def bm25_channel(index: LoadedIndex, question: str, depth: int, rows: RowFilter) -> Channel:
     scores = index.bm25.scores(question)
-    if allowed is not None:
-        scores = np.where(allowed, scores, 0.0)
-    # Stable sort on -score keeps ties in passage order: deterministic.
-    order = np.argsort(-scores, kind="stable")[:depth]
-    return Channel.of({int(i): float(scores[i]) for i in order if scores[i] > 0})
+    if rows is not index.live:  # deleted rows already score 0
+        scores = np.where(index.passage_mask(rows), scores, 0.0)
+    k = min(depth, len(scores))
+    if k == 0:
+        return Channel.of({})
+    top = np.argpartition(-scores, k - 1)[:k]
+    top = top[np.lexsort((top, -scores[top]))]  # ties in row order: deterministic
+    return Channel.of({int(i): float(scores[i]) for i in top if scores[i] > 0})
 
 
 def search(
@@ -119,19 +100,19 @@ def search(
     mode = mode or settings.mode
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}: use one of {', '.join(MODES)}")
-    if not index.passages:
+    if not index.manifest["passage_count"]:
         return []
-    allowed = _allowed(index, since, until)
-    if allowed is not None and not allowed.any():
+    rows = index.row_filter(since, until)
+    if not any(a.any() for a in rows.articles):
         return []
     depth = max(settings.candidates, k * 4)
     channels: dict[str, tuple[Channel, float]] = {}
     if mode in ("dense", "hybrid"):
         vector = embedder.embed_query(question) if query_vector is None else query_vector
-        channels["dense"] = (dense_channel(index, vector, depth, allowed), settings.dense_weight)
-        channels["sentence"] = (sentence_channel(index, vector, depth, allowed), settings.sentence_weight)
+        channels["dense"] = (dense_channel(index, vector, depth, rows), settings.dense_weight)
+        channels["sentence"] = (sentence_channel(index, vector, depth, rows), settings.sentence_weight)
     if mode in ("bm25", "hybrid"):
-        channels["bm25"] = (bm25_channel(index, question, depth, allowed), settings.bm25_weight)
+        channels["bm25"] = (bm25_channel(index, question, depth, rows), settings.bm25_weight)
     if mode == "bm25":
         fused = dict(channels["bm25"][0].scores)
     else:
@@ -141,19 +122,33 @@ def search(
     ranked = sorted(fused, key=lambda i: (-fused[i], i))
     hits = []
     for fused_rank, i in enumerate(ranked, 1):
-        p = index.passages[i]
         d, s, b = (ranks.get(name, {}).get(i, (None, None)) for name in ("dense", "sentence", "bm25"))
-        hits.append(Hit(p, index.articles[p.doc_id], fused[i], d[0], d[1], b[0], b[1], fused_rank, s[0], s[1]))
-    return diversify(hits, k, settings.max_passages_per_article)
+        hits.append(_Ranked(i, fused[i], d[0], d[1], b[0], b[1], fused_rank, s[0], s[1]))
+    return [Hit(*index.passage(h.row), *h[1:]) for h in diversify(hits, k, settings.max_passages_per_article, index)]
 
 
-def diversify(hits: list[Hit], k: int, per_article: int) -> list[Hit]:
+class _Ranked(NamedTuple):
+    """A fused candidate before it is turned into a Hit (only the chosen few are read from the index)."""
+
+    row: int
+    score: float
+    dense_rank: int | None
+    dense_score: float | None
+    bm25_rank: int | None
+    bm25_score: float | None
+    fused_rank: int
+    sentence_rank: int | None
+    sentence_score: float | None
+
+
+def diversify(hits: list[_Ranked], k: int, per_article: int, index: LoadedIndex) -> list[_Ranked]:
     """Top `k` with at most `per_article` passages of one article, filled up in rank order if short."""
     chosen, spare, count = [], [], {}
     for hit in hits:
-        if count.get(hit.passage.doc_id, 0) < per_article:
+        article = index.article_key(hit.row)
+        if count.get(article, 0) < per_article:
             chosen.append(hit)
-            count[hit.passage.doc_id] = count.get(hit.passage.doc_id, 0) + 1
+            count[article] = count.get(article, 0) + 1
         else:
             spare.append(hit)
         if len(chosen) == k:

@@ -18,7 +18,11 @@ class Settings:
     chunk_size: int = 600
     chunk_overlap: int = 120
     embed_batch_size: int = 16
-    ann: str = "flat"  # flat (exact) or hnsw
+    embed_chunk: int = 256  # texts embedded between two saves to the embedding cache (what a killed build can lose)
+    # Vector search: exact below `ann_min_vectors` rows per segment, IVF past it ("auto"); or always one of them.
+    ann: str = "auto"  # auto, flat (exact) or ivf
+    ann_min_vectors: int = 50_000
+    merge_factor: int = 10  # segments of one size tier merged once there are this many
     mode: str = "hybrid"
     k: int = 5
     # Hybrid: weighted sum of z-scored channels; weights chosen on the XQuAD dev half and eval/dev.jsonl.
@@ -50,8 +54,10 @@ class Settings:
     def validate(self) -> None:
         if self.mode not in MODES:
             raise ValueError(f"unknown mode {self.mode!r}: use one of {', '.join(MODES)}")
-        if self.ann not in ("flat", "hnsw"):
-            raise ValueError(f"unknown ann {self.ann!r}: use flat or hnsw")
+        if self.ann not in ("auto", "flat", "ivf"):
+            raise ValueError(f"unknown ann {self.ann!r}: use auto, flat or ivf")
+        if self.merge_factor < 2:
+            raise ValueError("merge_factor must be at least 2")
         if not 0 <= self.chunk_overlap < self.chunk_size:
             raise ValueError("chunk_overlap must be >= 0 and smaller than chunk_size")
         if self.k < 1:

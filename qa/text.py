@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Combining tone marks: grave, acute, tilde, hook above, dot below.
 _TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")
 _VOWELS = frozenset("aăâeêioôơuưy")
 _MARKED_VOWELS = frozenset("ăâêôơư")
 _WORD_RE = re.compile(r"[^\W\d_]+")
+_WORD_SPLIT_RE = re.compile(r"([^\W\d_]+)")
 _TOKEN_RE = re.compile(r"\w+")
 # Punctuation that ends a phrase: bigrams never cross it.
 _PHRASE_BREAK_RE = re.compile(r"[.,;:!?…()\[\]\"“”'‘’/|\n–—-]+")
@@ -56,8 +58,9 @@ def _tone_position(base: str) -> int | None:
     return start + 1  # three vowels: the middle one (ngoài, khuỷu)
 
 
-def _retone_word(match: re.Match) -> str:
-    word = match.group(0)
+@lru_cache(maxsize=1 << 18)
+def _retone(word: str) -> str:
+    """One word (or the text between words) re-toned; cached: a corpus repeats a few thousand syllables millions of times."""
     decomposed = unicodedata.normalize("NFD", word)
     tones = [ch for ch in decomposed if ch in _TONE_MARKS]
     if len(tones) != 1:
@@ -72,7 +75,8 @@ def _retone_word(match: re.Match) -> str:
 
 def unify_tones(text: str) -> str:
     """NFC text with one tone-mark placement convention (`hoà` -> `hòa`)."""
-    return _WORD_RE.sub(_retone_word, normalize(text))
+    # Split keeping the words (odd items); the cached per-word function is then mapped in C.
+    return "".join(map(_retone, _WORD_SPLIT_RE.split(normalize(text))))
 
 
 def fold_diacritics(text: str) -> str:
@@ -90,12 +94,12 @@ def syllables(text: str) -> list[str]:
     return _TOKEN_RE.findall(unify_tones(text).lower())
 
 
-def search_tokens(text: str, folded: bool = False) -> list[str]:
-    """BM25 tokens: syllables plus syllable bigrams inside each phrase.
+def search_tokens(text: str, folded: bool = False, unified: bool = False) -> list[str]:
+    """BM25 tokens: syllables plus syllable bigrams inside each phrase (`unified`: the text is already tone-unified).
 
     Vietnamese words are mostly two syllables, so bigrams approximate word
     segmentation without a segmenter (and without its errors)."""
-    text = unify_tones(text).lower()
+    text = (text if unified else unify_tones(text)).lower()
     if folded:
         text = fold_diacritics(text)
     tokens: list[str] = []

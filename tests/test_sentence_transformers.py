@@ -41,7 +41,7 @@ def test_cli_index_with_st_model(tmp_path, st_model):
     out = subprocess.run([sys.executable, "-m", "qa.cli", "index", "--quiet", "--corpus", str(corpus), "--index",
                           str(tmp_path / "i"), "--model", st_model], cwd=ROOT, capture_output=True, text=True, env=env)
     assert out.returncode == 0, out.stderr
-    assert "5 added" in out.stdout
+    assert "5 bài thêm" in out.stdout
     ask = subprocess.run([sys.executable, "-m", "qa.cli", "ask", CHAIR_QUESTION, "--json", "--index", str(tmp_path / "i")],
                          cwd=ROOT, capture_output=True, text=True, env=env)
     assert json.loads(ask.stdout)["sources"][0]["doc_id"] == CHAIR_DOC

