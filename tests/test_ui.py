@@ -241,7 +241,7 @@ def test_an_uploaded_article_is_indexed_and_answered_from(page, server, tmp_path
     path = tmp_path / "Trạm Mây Xanh.txt"
     path.write_text(NEW_ARTICLE, encoding="utf-8")
     report = _upload(page, path)
-    assert "Tram_May_Xanh.txt" in report and "Chỉ mục đã cập nhật: 1 added" in report
+    assert "Tram_May_Xanh.txt" in report and "Chỉ mục đã cập nhật: 1 bài thêm" in report
     answer = _ask(page, NEW_QUESTION)
     expect(answer).to_contain_text(NEW_PERSON, timeout=ANSWER_TIMEOUT_MS)
     expect(answer).to_contain_text("Tram_May_Xanh")
