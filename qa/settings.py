@@ -23,6 +23,7 @@ class Settings:
     ann: str = "auto"  # auto, flat (exact) or ivf
     ann_min_vectors: int = 50_000
     merge_factor: int = 10  # segments of one size tier merged once there are this many
+    segment_max_passages: int = 200_000  # a build writes and a merge makes segments up to about this size
     mode: str = "hybrid"
     k: int = 5
     # Hybrid: weighted sum of z-scored channels; weights chosen on the XQuAD dev half and eval/dev.jsonl.

@@ -49,8 +49,8 @@ def test_a_segmented_index_ranks_like_one_built_at_once(seeds, tmp_path):
     segmented = LoadedIndex.load(seeds.index_dir)
     assert len(segmented.segments) > 2 and any(e["deleted"] for e in segmented.manifest["segments"])
 
-    once = seeds.with_(index_dir=tmp_path / "once")
-    build_index(once, embedder=embedder, progress=False)
+    once = seeds.with_(index_dir=tmp_path / "once", segment_max_passages=15)  # a build at once, cut into segments by size
+    assert build_index(once, embedder=embedder, progress=False).segments >= 3
     merged = seeds.with_(index_dir=tmp_path / "merged")
     shutil.copytree(seeds.index_dir, merged.index_dir, symlinks=True)
     report = build_index(merged, embedder=embedder, progress=False, merge=True)

@@ -266,9 +266,10 @@ def embed_missing(texts: list[str], hashes: np.ndarray, known: dict[int, np.ndar
 
 
 def _stack(hashes: np.ndarray, known: dict[int, np.ndarray], dim: int) -> np.ndarray:
-    if not len(hashes):
-        return np.zeros((0, dim), dtype=np.float32)
-    return np.vstack([known[int(h)] for h in hashes]).astype(np.float32)
+    out = np.empty((len(hashes), dim), dtype=np.float32)
+    for row, h in enumerate(hashes.tolist()):
+        out[row] = known[h]
+    return out
 
 
 def new_segment(index_dir: Path, data: SegmentData, settings: Settings) -> dict:
@@ -336,11 +337,6 @@ def build_index(
         if manifest is not None and manifest["embedder"]["id"] != embedder.model_id:
             raise IndexMismatch(f"bộ nhúng đã đổi kể từ lần dựng trước của {index_dir}: hãy chạy `qa index --full`")
         cache = EmbeddingCache(index_dir, embedder.model_id)
-        passages, sentences, inputs, sentence_inputs, p_hashes, s_hashes = split_for_index(diff.fresh, settings)
-        all_hashes = np.concatenate([p_hashes, s_hashes])
-        known = find_vectors(all_hashes, segments, cache)
-        embedded = embed_missing(inputs + sentence_inputs, all_hashes, known, embedder, cache, settings, progress)
-
         articles_table = dict(catalog["articles"]) if catalog else {}
         entries = [dict(s, deleted=list(s["deleted"])) for s in manifest["segments"]] if manifest else []
         by_name = {e["name"]: e for e in entries}
@@ -350,17 +346,13 @@ def build_index(
             entry["deleted"].append(row)
             entry["live_passages"] -= n_passages
             entry["live_sentences"] -= n_sentences
-        if diff.fresh:
-            data = SegmentData(diff.fresh, passages, sentences, _stack(p_hashes, known, embedder.dim),
-                               _stack(s_hashes, known, embedder.dim), p_hashes, s_hashes,
-                               lambda folder: write_postings(folder, inputs, unified=True))
-            entry = new_segment(index_dir, data, settings)
+        embedded = 0
+        for batch in segment_batches(diff.fresh, settings):
+            entry, counts, n = _write_fresh(index_dir, batch, segments, cache, embedder, settings, progress)
+            embedded += n
             entries.append(entry)
-            per_passage = np.bincount(passages[:, 0], minlength=len(diff.fresh))
-            per_sentence = np.bincount(sentences[:, 0], minlength=len(diff.fresh))
-            for row, article in enumerate(diff.fresh):
-                articles_table[article.doc_id] = [article.content_hash(), article_text_hash(article), entry["name"], row,
-                                                  int(per_passage[row]), int(per_sentence[row])]
+            for row, article in enumerate(batch):
+                articles_table[article.doc_id] = [article.content_hash(), article_text_hash(article), entry["name"], row, *counts[row]]
         entries = [e for e in entries if len(e["deleted"]) < e["articles"]]
         new_manifest = _manifest(settings, embedder, entries)
         new_catalog = {"articles": articles_table, "files": diff.files}
@@ -373,6 +365,34 @@ def build_index(
             new_manifest, new_catalog = merge_segments(index_dir, new_manifest, new_catalog, plan, settings)
             generation = _commit(index_dir, new_manifest, new_catalog, generation)
         return _report(diff, new_manifest, started, generation.name, embedded, merged)
+
+
+def segment_batches(articles: list[Article], settings: Settings) -> list[list[Article]]:
+    """`articles` cut into groups of about `segment_max_passages` passages: the memory a build needs stays bounded."""
+    batches, current, size = [], [], 0
+    for article in articles:
+        current.append(article)
+        size += 1 + len(article.text) // max(settings.chunk_size - settings.chunk_overlap, 1)
+        if size >= settings.segment_max_passages:
+            batches.append(current)
+            current, size = [], 0
+    return batches + ([current] if current else [])
+
+
+def _write_fresh(index_dir: Path, batch: list[Article], segments: list[Segment], cache: EmbeddingCache, embedder: Embedder,
+                 settings: Settings, progress: bool) -> tuple[dict, list[tuple[int, int]], int]:
+    """One new segment of `batch`: its manifest entry, (passages, sentences) per article, texts embedded."""
+    passages, sentences, inputs, sentence_inputs, p_hashes, s_hashes = split_for_index(batch, settings)
+    all_hashes = np.concatenate([p_hashes, s_hashes])
+    known = find_vectors(all_hashes, segments, cache)
+    embedded = embed_missing(inputs + sentence_inputs, all_hashes, known, embedder, cache, settings, progress)
+    vectors = _stack(all_hashes, known, embedder.dim)
+    known.clear()
+    data = SegmentData(batch, passages, sentences, vectors[: len(p_hashes)], vectors[len(p_hashes) :], p_hashes, s_hashes,
+                       lambda folder: write_postings(folder, inputs, unified=True))
+    entry = new_segment(index_dir, data, settings)
+    counts = zip(np.bincount(passages[:, 0], minlength=len(batch)).tolist(), np.bincount(sentences[:, 0], minlength=len(batch)).tolist())
+    return entry, list(counts), embedded
 
 
 def _open_segments(index_dir: Path, manifest: dict, catalog: dict, log) -> list[Segment]:

@@ -22,12 +22,14 @@ def segments_to_merge(entries: list[dict], settings: Settings, everything: bool 
     if everything:
         return [e["name"] for e in entries] if len(entries) > 1 or any(e["deleted"] for e in entries) else []
     mostly_deleted = [e["name"] for e in entries if len(e["deleted"]) * 2 > e["articles"]]
-    tiers: dict[int, list[str]] = {}
+    tiers: dict[int, list[dict]] = {}
     for e in entries:
-        tiers.setdefault(int(math.log(max(e["live_passages"], 1), settings.merge_factor)), []).append(e["name"])
-    for _, names in sorted(tiers.items()):
-        if len(names) >= settings.merge_factor:
-            return sorted(set(names) | set(mostly_deleted), key=[e["name"] for e in entries].index)
+        if e["live_passages"] * settings.merge_factor <= settings.segment_max_passages:  # big segments only shed deletes
+            tiers.setdefault(int(math.log(max(e["live_passages"], 1), settings.merge_factor)), []).append(e)
+    for _, group in sorted(tiers.items()):
+        if len(group) >= settings.merge_factor:
+            names = {e["name"] for e in group[: settings.merge_factor]} | set(mostly_deleted)
+            return [e["name"] for e in entries if e["name"] in names]
     return mostly_deleted
 
 
