@@ -111,7 +111,8 @@ def test_a_build_aborted_half_way_leaves_the_previous_index_and_resumes(corpus_s
     after = build_index(small, embedder=fake_embedder, progress=False)
     assert after.added == ["new_0", "new_1", "new_2"]
     # the 8 texts embedded before the abort were not embedded again
-    fresh = build_index(corpus_settings.with_(index_dir=corpus_settings.index_dir.parent / "fresh"), embedder=FakeEmbedder(), progress=False)
+    fresh_settings = corpus_settings.with_(index_dir=corpus_settings.index_dir.parent / "fresh")
+    fresh = build_index(fresh_settings, embedder=FakeEmbedder(), progress=False)
     assert after.embedded == len(fake_embedder.texts) == fresh.embedded - first.embedded - 8
     assert not (corpus_settings.index_dir / "embed-cache").exists()  # emptied once committed
 

@@ -3,6 +3,7 @@
 import json
 import os
 import shutil
+import subprocess
 
 import numpy as np
 import pytest
@@ -21,7 +22,8 @@ QUESTIONS = [
 
 
 def article(n: int) -> str:
-    return f"Bài số {n} về huấn luyện\n\nNgày đăng: 0{n % 9 + 1}/03/2024\n\nSáng {n}/3, Trung đoàn {900 + n} tổ chức huấn luyện bắn đạn thật.\n"
+    body = f"Sáng {n}/3, Trung đoàn {900 + n} tổ chức huấn luyện bắn đạn thật."
+    return f"Bài số {n} về huấn luyện\n\nNgày đăng: 0{n % 9 + 1}/03/2024\n\n{body}\n"
 
 
 @pytest.fixture
@@ -174,3 +176,19 @@ def test_the_same_text_under_two_names_is_indexed_once(seeds):
     assert "copy_of_chair" not in LoadedIndex.load(seeds.index_dir).doc_ids()
     catalog = json.loads((seeds.index_dir / "current" / "catalog.json").read_text())
     assert "copy_of_chair" not in catalog["articles"]
+
+
+def test_a_read_only_index_folder_is_refused_before_embedding(seeds, tmp_path):
+    embedder = FakeEmbedder()
+    folder = tmp_path / "read_only"
+    folder.mkdir()
+    # root ignores permission bits: the immutable attribute stops it too
+    lock = ["chattr", "+i", str(folder)] if os.geteuid() == 0 else ["chmod", "555", str(folder)]
+    unlock = ["chattr", "-i", str(folder)] if os.geteuid() == 0 else ["chmod", "755", str(folder)]
+    subprocess.run(lock, check=True)
+    try:
+        with pytest.raises(IndexNotWritable, match="không ghi được"):
+            build_index(seeds.with_(index_dir=folder), embedder=embedder, progress=False)
+    finally:
+        subprocess.run(unlock, check=True)
+    assert embedder.calls == 0 and list(folder.iterdir()) == []
