@@ -4,6 +4,7 @@ import json
 import os
 import shutil
 import subprocess
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -192,3 +193,12 @@ def test_a_read_only_index_folder_is_refused_before_embedding(seeds, tmp_path):
     finally:
         subprocess.run(unlock, check=True)
     assert embedder.calls == 0 and list(folder.iterdir()) == []
+
+
+def test_relative_index_and_corpus_paths(seeds, tmp_path, monkeypatch):
+    """`make run` uses ./index and ./corpus: nothing may join a relative path twice."""
+    embedder = FakeEmbedder()
+    monkeypatch.chdir(tmp_path)
+    relative = seeds.with_(index_dir=Path("index"), corpus_dirs=(Path("corpus"),))
+    build_index(relative, embedder=embedder, progress=False)
+    assert "Phạm Hoàng Long" in Engine(relative, embedder).ask(CHAIR_QUESTION).text

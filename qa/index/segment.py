@@ -145,7 +145,7 @@ class Segment:
             self.passage_vectors = load("passage_vectors.npy")
             self.sentence_vectors = load("sentence_vectors.npy")
             self.lengths = load("lexical/lengths.npy")
-            self.postings = {space: SegmentPostings.open(folder / "lexical" / space, load) for space in SPACES}
+            self.postings = {space: SegmentPostings.open(Path("lexical") / space, load) for space in SPACES}
             self._text = np.memmap(folder / "text.bin", dtype=np.uint8, mode="r") if self.meta["files"]["text.bin"] else None
             self.columns  # noqa: B018 - checked now, not on the first question
         except SegmentDamaged:
