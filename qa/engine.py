@@ -62,11 +62,10 @@ class Engine:
 
         A new commit that cannot be loaded is logged once and the last good one keeps serving;
         a file of the served commit damaged on disk stops questions with a clear error instead of
-        taking the process down (its size is checked before each question touches it)."""
+        taking the process down (`search` checks file sizes before each question touches them)."""
         with self._lock:
             current = current_generation(self.settings.index_dir)
             if self._index is not None and current is not None and current.name in (self._index.generation, self._bad_generation):
-                self._index.verify()
                 return self._index
             try:
                 if self._embedder is None:  # the embedder the index was built with
@@ -81,7 +80,6 @@ class Engine:
                     self._bad_generation = current.name
                     self.problem = (f"Chỉ mục mới ({current.name}) bị lỗi nên chưa dùng được; hệ thống vẫn trả lời bằng chỉ mục "
                                     f"{self._index.generation}. Hãy chạy `qa index` để sửa.")
-                self._index.verify()
                 return self._index
             live = {e["name"] for e in index.manifest["segments"]}
             self._segments = {name: seg for name, seg in self._segments.items() if name in live}
@@ -103,6 +101,7 @@ class Engine:
         if since and until and since > until:
             raise QuestionError(f"Khoảng ngày không hợp lệ: từ ngày {since} sau đến ngày {until}.")
         index = self.index
+        index.verify()  # once a question: files of the served commit still have their recorded sizes
         vector = self.query_vector(question) if (mode or self.settings.mode) != "bm25" else None
         return search(index, self._embedder, question, self.settings, k=k, mode=mode,
                       since=since, until=until, query_vector=vector)

@@ -159,9 +159,11 @@ class Segment:
 
     def verify(self) -> None:
         """Every file has the size segment.json recorded: a truncated mapped file kills the process with SIGBUS when touched."""
-        for name, size in self.meta["files"].items():
+        if not hasattr(self, "_sizes"):
+            self._sizes = [(name, os.path.join(self.folder, name), size) for name, size in self.meta["files"].items()]
+        for name, path, size in self._sizes:
             try:
-                actual = (self.folder / name).stat().st_size
+                actual = os.stat(path).st_size
             except OSError:
                 raise SegmentDamaged(f"segment {self.name}: {name} is missing") from None
             if actual != size:
