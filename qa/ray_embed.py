@@ -81,6 +81,7 @@ class RayEmbedder(Embedder):
         self.threads, self.batch_size, self.embed_batch_size = threads, batch_size, embed_batch_size
         self.gpus = gpus or (1.0 if device == "cuda" else 0.0)
         self._owns_cluster = False
+        self.last_run: dict[str, int] = {}  # texts asked for, rows delivered by the cluster, rows delivered twice
         if not ray.is_initialized():
             self._connect(ray, None if address in (None, LOCAL) else address, workers * threads or None)
         cluster = ray.cluster_resources()
@@ -154,13 +155,16 @@ class RayEmbedder(Embedder):
                 max_task_retries=RETRIES,
             )
         done = np.zeros(len(texts), dtype=bool)
+        delivered = 0
         for batch in vectors.iter_batches(batch_size=None, batch_format="numpy"):
             rows = np.asarray(batch["row"], dtype=np.int64)
-            fresh = ~done[rows]  # a batch delivered twice (retried after it was sent) is counted once
+            delivered += len(rows)
+            fresh = ~done[rows]  # a row delivered twice (a batch retried after it was sent) is taken once
             out[rows[fresh]] = batch["vector"][fresh]
             done[rows[fresh]] = True
             if on_batch and fresh.any():
                 on_batch(int(fresh.sum()))
+        self.last_run = {"texts": len(texts), "delivered": delivered, "duplicates": delivered - int(done.sum())}
         if not done.all():
             raise EmbedderError(f"cụm Ray trả thiếu {int((~done).sum())} trên {len(texts)} văn bản; hãy chạy lại qa index")
         return out
