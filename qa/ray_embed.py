@@ -84,6 +84,10 @@ class RayEmbedder(Embedder):
         self.last_run: dict[str, int] = {}  # texts asked for, rows delivered by the cluster, rows delivered twice
         if not ray.is_initialized():
             self._connect(ray, None if address in (None, LOCAL) else address, workers * threads or None)
+        context = ray.data.DataContext.get_current()
+        context.enable_progress_bars = False  # the build shows its own progress bar
+        context.print_on_execution_start = False
+        logging.getLogger("ray.data").setLevel(logging.ERROR)
         cluster = ray.cluster_resources()
         if self.gpus and cluster.get("GPU", 0) < self.gpus:
             self.close()
@@ -103,18 +107,29 @@ class RayEmbedder(Embedder):
         os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")
         if address is not None:
             _probe(address)
+            # The cluster runs this very qa code (shipped once per job), whatever version its nodes have installed;
+            # the nodes still need the dependencies (pip install '.[ray]') and, for st:PATH, the model at PATH.
+            options["runtime_env"] = {"py_modules": [str(Path(__file__).resolve().parent)]}
         try:
+            # "local" starts a new cluster; None would join one that `ray start` left running on this machine.
             with _quiet_stderr():  # the core's own line saying it read RAY_BACKEND_LOG_LEVEL
-                ray.init(address=address, num_cpus=num_cpus if address is None else None, **options)
+                ray.init(address=address or "local", num_cpus=num_cpus if address is None else None, **options)
         except (ConnectionError, TimeoutError, RuntimeError, ValueError) as exc:
             if address is None:
                 raise EmbedderError(f"không khởi động được cụm Ray cục bộ: {_first_line(exc)}") from None
-            raise EmbedderError(f"không kết nối được cụm Ray tại {address}: {START_HINT} ({_first_line(exc)})") from None
+            hint = START_HINT
+            if address != "auto" and not os.environ.get("RAY_AUTH_MODE"):
+                # Something listens there (the probe passed): `ray start` clusters ask for a token, and Ray sends one
+                # to an explicit address only when told to.
+                hint = "cụm có thể đòi token: đặt RAY_AUTH_MODE=token (token trong ~/.ray/auth_token hoặc RAY_AUTH_TOKEN)"
+            raise EmbedderError(f"không kết nối được cụm Ray tại {address}: {hint} ({_first_line(exc)})") from None
         self._owns_cluster = True
-        context = ray.data.DataContext.get_current()
-        context.enable_progress_bars = False  # the build shows its own progress bar
-        context.print_on_execution_start = False
-        logging.getLogger("ray.data").setLevel(logging.ERROR)
+
+    @property
+    def texts_per_call(self) -> int:
+        """How many texts an `embed_passages` call should get: actors start with each call (seconds), so a call
+        should keep every actor busy for several batches."""
+        return self.workers * self.batch_size * 8
 
     def embed_batch(self, texts, is_query):
         return self.local.embed_batch(texts, is_query)

