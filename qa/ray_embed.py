@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import socket
 import sys
 import warnings
@@ -87,7 +88,7 @@ class RayEmbedder(Embedder):
         context = ray.data.DataContext.get_current()
         context.enable_progress_bars = False  # the build shows its own progress bar
         context.print_on_execution_start = False
-        logging.getLogger("ray.data").setLevel(logging.ERROR)
+        logging.getLogger("ray.data").setLevel(logging.CRITICAL)  # its failures reach us as exceptions: one line
         cluster = ray.cluster_resources()
         if self.gpus and cluster.get("GPU", 0) < self.gpus:
             self.close()
@@ -171,14 +172,17 @@ class RayEmbedder(Embedder):
             )
         done = np.zeros(len(texts), dtype=bool)
         delivered = 0
-        for batch in vectors.iter_batches(batch_size=None, batch_format="numpy"):
-            rows = np.asarray(batch["row"], dtype=np.int64)
-            delivered += len(rows)
-            fresh = ~done[rows]  # a row delivered twice (a batch retried after it was sent) is taken once
-            out[rows[fresh]] = batch["vector"][fresh]
-            done[rows[fresh]] = True
-            if on_batch and fresh.any():
-                on_batch(int(fresh.sum()))
+        try:
+            for batch in vectors.iter_batches(batch_size=None, batch_format="numpy"):
+                rows = np.asarray(batch["row"], dtype=np.int64)
+                delivered += len(rows)
+                fresh = ~done[rows]  # a row delivered twice (a batch retried after it was sent) is taken once
+                out[rows[fresh]] = batch["vector"][fresh]
+                done[rows[fresh]] = True
+                if on_batch and fresh.any():
+                    on_batch(int(fresh.sum()))
+        except ray.exceptions.RayError as exc:  # the model failed on a node, or an actor died past its retries
+            raise EmbedderError(f"nhúng trên cụm Ray thất bại: {_root_cause(exc)}") from None
         self.last_run = {"texts": len(texts), "delivered": delivered, "duplicates": delivered - int(done.sum())}
         if not done.all():
             raise EmbedderError(f"cụm Ray trả thiếu {int((~done).sum())} trên {len(texts)} văn bản; hãy chạy lại qa index")
@@ -224,6 +228,14 @@ def _quiet_stderr():
         os.dup2(saved, 2)
         os.close(saved)
         os.close(devnull)
+
+
+def _root_cause(exc: Exception) -> str:
+    """The error raised in the actor (`FileNotFoundError: ...`), not Ray's wrapping of it; else Ray's first line."""
+    for line in str(exc).splitlines():
+        if re.match(r"[\w.]*(Error|Exception)\b[^:]*: ", line) and not line.startswith("ray."):
+            return line.strip()
+    return _first_line(exc)
 
 
 def _first_line(exc: Exception) -> str:
