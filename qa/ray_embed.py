@@ -131,6 +131,14 @@ class RayEmbedder(Embedder):
             raise EmbedderError(f"không kết nối được cụm Ray tại {address}: {hint} ({_first_line(exc)})") from None
         self._owns_cluster = True
 
+    def describe(self) -> str:
+        import ray
+
+        cpus = int(ray.cluster_resources().get("CPU", 0))
+        gpus = f", {self.gpus:g} GPU each" if self.gpus else ""
+        return (f"{self.workers} actor(s) x {self.threads} thread(s){gpus} on a cluster of {cpus} CPU(s), "
+                f"{self.batch_size} texts per batch, model {self.model}")
+
     @property
     def texts_per_call(self) -> int:
         """How many texts an `embed_passages` call should get: actors start with each call (seconds), so a call
