@@ -39,6 +39,8 @@ def cmd_index(args) -> int:
         from qa.ray_embed import LOCAL, RayEmbedder
 
         embedder = RayEmbedder.from_settings(settings, address=None if args.ray == LOCAL else args.ray)
+        if not args.quiet:
+            print(f"ray: {embedder.describe()}", file=sys.stderr)
     elif settings.device != "auto":
         from qa.embedders import load_embedder
 

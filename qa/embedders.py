@@ -14,7 +14,7 @@ from qa.settings import DEVICES
 from qa.text import unify_tones
 
 # Vectors of one model must agree within this on every device and precision: the device is not part of the
-# model id (an index built on a GPU is the same index as one built on a CPU, and questions are embedded on a CPU).
+# model id (an index built on a GPU is the same index as one built on a CPU; questions may be embedded on either).
 DEVICE_TOLERANCE = 1e-3
 GPU_BATCH_SIZE = 128  # texts per forward pass on a GPU; halved on out-of-memory until it fits
 

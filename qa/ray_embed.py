@@ -13,6 +13,7 @@ import os
 import re
 import socket
 import sys
+import time
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -53,7 +54,11 @@ class EmbedActor:
             Path(self.crash_marker).touch()  # before dying, so the retried batch goes through
             os._exit(1)
         texts = [str(t) for t in batch["text"]]
-        return {"row": batch["row"], "vector": self.embedder.embed_passages(texts, self.batch_size)}
+        started = time.process_time()
+        vectors = self.embedder.embed_passages(texts, self.batch_size)
+        # CPU seconds per text (all threads of this actor): throughput per core, whatever else runs on the node
+        cpu_s = np.full(len(texts), (time.process_time() - started) / max(len(texts), 1))
+        return {"row": batch["row"], "vector": vectors, "cpu_s": cpu_s}
 
 
 class RayEmbedder(Embedder):
@@ -82,7 +87,7 @@ class RayEmbedder(Embedder):
         self.threads, self.batch_size, self.embed_batch_size = threads, batch_size, embed_batch_size
         self.gpus = gpus or (1.0 if device == "cuda" else 0.0)
         self._owns_cluster = False
-        self.last_run: dict[str, int] = {}  # texts asked for, rows delivered by the cluster, rows delivered twice
+        self.last_run: dict = {}  # texts asked for, rows delivered by the cluster, rows delivered twice, actors' CPU seconds
         if not ray.is_initialized():
             self._connect(ray, None if address in (None, LOCAL) else address, workers * threads or None)
         context = ray.data.DataContext.get_current()
@@ -125,6 +130,14 @@ class RayEmbedder(Embedder):
                 hint = "cụm có thể đòi token: đặt RAY_AUTH_MODE=token (token trong ~/.ray/auth_token hoặc RAY_AUTH_TOKEN)"
             raise EmbedderError(f"không kết nối được cụm Ray tại {address}: {hint} ({_first_line(exc)})") from None
         self._owns_cluster = True
+
+    def describe(self) -> str:
+        import ray
+
+        cpus = int(ray.cluster_resources().get("CPU", 0))
+        gpus = f", {self.gpus:g} GPU each" if self.gpus else ""
+        return (f"{self.workers} actor(s) x {self.threads} thread(s){gpus} on a cluster of {cpus} CPU(s), "
+                f"{self.batch_size} texts per batch, model {self.model}")
 
     @property
     def texts_per_call(self) -> int:
@@ -171,11 +184,12 @@ class RayEmbedder(Embedder):
                 max_task_retries=RETRIES,
             )
         done = np.zeros(len(texts), dtype=bool)
-        delivered = 0
+        delivered, cpu_s = 0, 0.0
         try:
             for batch in vectors.iter_batches(batch_size=None, batch_format="numpy"):
                 rows = np.asarray(batch["row"], dtype=np.int64)
                 delivered += len(rows)
+                cpu_s += float(np.sum(batch["cpu_s"]))
                 fresh = ~done[rows]  # a row delivered twice (a batch retried after it was sent) is taken once
                 out[rows[fresh]] = batch["vector"][fresh]
                 done[rows[fresh]] = True
@@ -183,7 +197,7 @@ class RayEmbedder(Embedder):
                     on_batch(int(fresh.sum()))
         except ray.exceptions.RayError as exc:  # the model failed on a node, or an actor died past its retries
             raise EmbedderError(f"nhúng trên cụm Ray thất bại: {_root_cause(exc)}") from None
-        self.last_run = {"texts": len(texts), "delivered": delivered, "duplicates": delivered - int(done.sum())}
+        self.last_run = {"texts": len(texts), "delivered": delivered, "duplicates": delivered - int(done.sum()), "cpu_s": cpu_s}
         if not done.all():
             raise EmbedderError(f"cụm Ray trả thiếu {int((~done).sum())} trên {len(texts)} văn bản; hãy chạy lại qa index")
         return out
