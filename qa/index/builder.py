@@ -253,8 +253,10 @@ def embed_missing(texts: list[str], hashes: np.ndarray, known: dict[int, np.ndar
     todo.sort()
     bar = _Progress(len(todo), progress)
     try:
-        for a in range(0, len(todo), settings.embed_chunk):
-            chunk = todo[a : a + settings.embed_chunk]
+        # A cluster embedder pays a start-up per call: it asks for bigger chunks (texts_per_call).
+        size = max(settings.embed_chunk, getattr(embedder, "texts_per_call", 0))
+        for a in range(0, len(todo), size):
+            chunk = todo[a : a + size]
             vectors = embedder.embed_passages([texts[i] for i in chunk], settings.embed_batch_size, on_batch=bar)
             chunk_hashes = hashes[chunk]
             cache.add(chunk_hashes, vectors)
