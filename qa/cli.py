@@ -76,7 +76,7 @@ def cmd_bench(args) -> int:
         raise UserError(f"--sizes takes comma-separated passage counts such as 1000,10000, not {args.sizes!r}") from None
     if sizes is not None and (not sizes or min(sizes) < 1):
         raise UserError("--sizes needs at least one positive passage count")
-    if args.queries < 1:
+    if args.queries is not None and args.queries < 1:
         raise UserError("--queries must be at least 1")
     try:
         run_bench(_settings(args), sizes=sizes, quick=args.quick, json_out=Path(args.json_out) if args.json_out else None,
@@ -135,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reports", default="eval/reports", help="folder for bench.json, bench.md, bench.png (bench-quick.* with --quick)")
     p.add_argument("--cache", default=".cache/bench", help="folder for generated corpora, indexes and cached vectors")
     p.add_argument("--xquad", help="XQuAD-vi file (default: ../shared/data/xquad/xquad.vi.json next to the repository)")
-    p.add_argument("--queries", type=int, default=50, help="questions per mode and size")
+    p.add_argument("--queries", type=int, help="questions per mode and size (default 50; --quick: 25)")
     p.set_defaults(func=cmd_bench)
     return parser
 

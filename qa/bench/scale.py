@@ -85,11 +85,13 @@ def measure_size(target: int, synth, cache: Path, questions_file: Path, queries:
         "add_one_article_s": add["seconds"], "add_one_embed_s": add["embed_s"], "add_one_embedded": add["embedded"],
         "add_one_peak_mb": add["peak_mb"], "unchanged_reindex_s": unchanged["wall_s"],
         "load_s": serve["load_s"], "load_index_s": serve["load_index_s"], "rss_mb": serve["rss_mb"],
+        "rss_before_load_mb": serve["rss_before_load_mb"],
         "index_mb": index_mb, "vectors_mb": vectors_mb,
         "ask_ms_p50": serve["ask_ms_p50"], "ask_ms_p95": serve["ask_ms_p95"],
         "query_embed_ms_p50": serve["query_embed_ms_p50"], "fake_query_ms_p50": serve["fake_query_ms_p50"],
         "real_query_embeds_per_ask": serve["real_query_embeds_per_ask"],
-        "ann": serve["ann"], "ann_recall@10": serve["ann_recall@10"], "questions": serve["questions"],
+        "ann": serve["ann"], "ann_recall@10": serve["ann_recall@10"], "ann_recall@10_sentences": serve["ann_recall@10_sentences"],
+        "questions": serve["questions"],
     }
 
 

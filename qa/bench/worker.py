@@ -64,6 +64,7 @@ def cmd_serve(args) -> dict:
     fake.embed_batch(questions, is_query=True)  # nor is the fake's syllable table
     serving = ServingEmbedder(fake, real)
     settings = Settings.from_env(index_dir=Path(args.index))
+    rss_before = current_rss_mb()  # interpreter, libraries and the real model: what the index adds is the rest
 
     started = time.perf_counter()
     engine = Engine(settings, embedder=serving)
@@ -86,9 +87,12 @@ def cmd_serve(args) -> dict:
         p50[name], p95[name] = percentile(latencies, 0.5), percentile(latencies, 0.95)
         if name == "hybrid":
             rss = current_rss_mb()  # after load and the first run of questions, before the exact search below reads every vector
-    recall = ann_recall(index, fake.embed_batch(questions, is_query=True), k=10)
+    query_vectors = fake.embed_batch(questions, is_query=True)
+    recall = ann_recall(index, query_vectors, k=10)
+    sentence_recall = ann_recall(index, query_vectors, k=10, sentences=True)
     return {
-        "load_s": load_s, "load_index_s": load_index_s, "rss_mb": rss, "ask_ms_p50": p50, "ask_ms_p95": p95,
+        "load_s": load_s, "load_index_s": load_index_s, "rss_mb": rss, "rss_before_load_mb": rss_before,
+        "ask_ms_p50": p50, "ask_ms_p95": p95, "ann_recall@10_sentences": sentence_recall,
         "query_embed_ms_p50": percentile(serving.real_ms, 0.5), "fake_query_ms_p50": percentile(serving.fake_ms, 0.5),
         "real_query_embeds_per_ask": embeds, "ann_recall@10": recall, "questions": len(questions),
         "articles": index.manifest["article_count"], "passages": index.manifest["passage_count"],
