@@ -119,20 +119,23 @@ def run_bench(settings: Settings, sizes: tuple[int, ...] | None = None, quick: b
     synth = SynthCorpus(cache, pool, SYNTH_SEED, settings.chunk_size, settings.chunk_overlap)
     questions = _size_questions(xquad, cache, queries)
     out["sizes"] = []
+    reports.mkdir(parents=True, exist_ok=True)
+    stem = "bench-quick" if quick else "bench"
+    partial = reports / f"{stem}.partial.json"  # what a long run has measured so far, should a later size fail
     for target in sizes:
         row = measure_size(target, synth, cache, questions, queries, FILTER_SINCE, FILTER_UNTIL, _log)
         out["sizes"].append({**row, "load_average_end": _load()})
         _log("\n".join(sizes_table(out["sizes"][-1:])))
+        partial.write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
 
     out["peer"] = run_peer(settings, _squad_subset(xquad, quick, cache), cache, synth.added_article(), quick, _log)
     out["seed"] = run_seed(settings, queries, _log)
     out["seconds"] = time.perf_counter() - clock
     out["machine"]["load_average_end"] = _load()
 
-    reports.mkdir(parents=True, exist_ok=True)
-    stem = "bench-quick" if quick else "bench"
     text = json.dumps(out, ensure_ascii=False, indent=1)
     (reports / f"{stem}.json").write_text(text, encoding="utf-8")
+    partial.unlink(missing_ok=True)
     if json_out is not None:
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(text, encoding="utf-8")

@@ -38,7 +38,7 @@ def run_worker(args: list, extra_env: dict[str, str] | None = None) -> dict:
             raise BenchError(f"worker {args[0]} ran past {WORKER_TIMEOUT_S} s") from None
         if proc.returncode != 0 or not out.exists():
             tail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
-            raise BenchError(f"worker {args[0]} failed (exit {proc.returncode}): " + " | ".join(tail))
+            raise BenchError(f"worker {' '.join(map(str, args[:1] + args[-2:]))} failed (exit {proc.returncode}): " + " | ".join(tail))
         return json.loads(out.read_text(encoding="utf-8"))
 
 
