@@ -115,21 +115,22 @@ def run_bench(settings: Settings, sizes: tuple[int, ...] | None = None, quick: b
     texts = embedding_texts(xquad, settings.chunk_size, settings.chunk_overlap, 16 if quick else 200)
     out["embed"] = measure_embedding(texts, EMBED_BATCHES, EMBED_THREADS, _log)
 
+    out["seed"] = run_seed(settings, queries, _log)
     pool = load_pool(xquad, [ROOT / "corpus"])
     synth = SynthCorpus(cache, pool, SYNTH_SEED, settings.chunk_size, settings.chunk_overlap)
-    questions = _size_questions(xquad, cache, queries)
-    out["sizes"] = []
+    out["peer"] = run_peer(settings, _squad_subset(xquad, quick, cache), cache, synth.added_article(), quick, _log)
+
+    # The sizes last: the long part. What is measured so far is kept, should a large size fail hours in.
     reports.mkdir(parents=True, exist_ok=True)
     stem = "bench-quick" if quick else "bench"
-    partial = reports / f"{stem}.partial.json"  # what a long run has measured so far, should a later size fail
+    partial = reports / f"{stem}.partial.json"
+    questions = _size_questions(xquad, cache, queries)
+    out["sizes"] = []
     for target in sizes:
         row = measure_size(target, synth, cache, questions, queries, FILTER_SINCE, FILTER_UNTIL, _log)
         out["sizes"].append({**row, "load_average_end": _load()})
         _log("\n".join(sizes_table(out["sizes"][-1:])))
         partial.write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
-
-    out["peer"] = run_peer(settings, _squad_subset(xquad, quick, cache), cache, synth.added_article(), quick, _log)
-    out["seed"] = run_seed(settings, queries, _log)
     out["seconds"] = time.perf_counter() - clock
     out["machine"]["load_average_end"] = _load()
 
