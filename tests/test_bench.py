@@ -24,7 +24,7 @@ SIZE_KEYS = {
 ASK_RUNS = {"hybrid", "dense", "bm25", "hybrid_date"}
 EMBED_RUN_KEYS = {"threads", "batch", "raw_texts_per_s", "pipeline_texts_per_s", "gap_pct"}
 PEER_OURS = {"build_s", "build_embed_s", "texts_embedded", "passages", "sentences", "ask_ms_p50", "ask_ms_p95", "recall@1",
-             "recall@5", "add_one_article_s"}
+             "recall@5", "add_one_article_s", "add_one_embedded"}
 PEER_THEIRS = {"stack", "build_s", "build_embed_s", "chunks", "query_ms_p50", "query_ms_p95", "recall@1", "recall@5",
                "add_one_rebuild_s", "add_one_add_documents_s"}
 SEED_KEYS = {"index", "embedder", "articles", "passages", "sentences", "embed_texts_per_s", "embed_texts", "embed_batch",

@@ -131,7 +131,7 @@ def run_peer(settings: Settings, xquad: Path, cache: Path, added: dict, quick: b
     new_chunks = _documents([structured_article(added, "added")], ours_settings)
     embedder.reset()
     started = time.perf_counter()
-    build_index(ours_settings, embedder=embedder, progress=False, log=log)
+    add_report = build_index(ours_settings, embedder=embedder, progress=False, log=log)
     ours_add = embedder.as_if_embedded(time.perf_counter() - started)
     embedder.reset()
     started = time.perf_counter()
@@ -148,6 +148,7 @@ def run_peer(settings: Settings, xquad: Path, cache: Path, added: dict, quick: b
         "build_s": ours_build, "build_embed_s": ours_embed, "texts_embedded": report.embedded, "passages": report.passages,
         "sentences": report.sentences, "ask_ms_p50": percentile(ours_ms, 0.5), "ask_ms_p95": percentile(ours_ms, 0.95),
         "recall@1": recall(ours_ranked, 1), "recall@5": recall(ours_ranked, 5), "add_one_article_s": ours_add,
+        "add_one_embedded": add_report.embedded,
     }
     peer = {
         "stack": _stack_versions(), "build_s": peer_build, "build_embed_s": peer_embed, "chunks": len(chunks),
@@ -156,7 +157,8 @@ def run_peer(settings: Settings, xquad: Path, cache: Path, added: dict, quick: b
         "add_one_rebuild_s": peer_rebuild, "add_one_add_documents_s": peer_add,
     }
     return {
-        "dataset": xquad.stem, "documents": len(documents), "questions": len(asked), "added_chunks": len(new_chunks),
+        "dataset": xquad.stem, "documents": len(documents), "questions": len(asked), "added_words": len(added["text"].split()),
+        "added_chunks": len(new_chunks),
         "cached_vectors_at_start": vectors.loaded, "ours": ours, "peer": peer,
         "ratios": {
             "recall@1_gain": ours["recall@1"] - peer["recall@1"],

@@ -58,7 +58,7 @@ def peer_table(peer: dict) -> list[str]:
         f"| ours (hybrid: passage + sentence vectors, BM25, fusion, answerer) | {_s(ours['build_s'])}"
         f" ({ours['texts_embedded']} texts embedded)"
         f" | {_ms(ours['ask_ms_p50'])} ({_ms(ours['ask_ms_p95'])}) | {ours['recall@1']:.3f} | {ours['recall@5']:.3f}"
-        f" | {_s(ours['add_one_article_s'])} (incremental build) |",
+        f" | {_s(ours['add_one_article_s'])} (incremental build, {ours['add_one_embedded']} texts embedded) |",
         f"| LangChain FAISS ({lc['stack']}) | {_s(lc['build_s'])} ({lc['chunks']} chunks)"
         f" | {_ms(lc['query_ms_p50'])} ({_ms(lc['query_ms_p95'])}) | {lc['recall@1']:.3f} | {lc['recall@5']:.3f}"
         f" | {_s(lc['add_one_rebuild_s'])} (from_documents again), {_s(lc['add_one_add_documents_s'])} (add_documents) |",
@@ -143,7 +143,8 @@ def markdown(out: dict, png_name: str) -> str:
     charged = (f" Embedding seconds of the {cached} texts already in the vector cache are the ones measured when each was"
                " first embedded." if cached else " Every text was embedded in this run.")
     lines += ["## Against LangChain's FAISS vector store (XQuAD-vi)", "",
-              f"{out['peer']['documents']} documents, {out['peer']['questions']} questions.{charged}", ""] + peer_table(out["peer"]) + [""]
+              f"{out['peer']['documents']} documents, {out['peer']['questions']} questions; the added article has "
+              f"{out['peer']['added_words']} words ({out['peer']['added_chunks']} chunks).{charged}", ""] + peer_table(out["peer"]) + [""]
     lines += ["## Seed index (real embedder)", ""] + seed_table(out["seed"]) + [""]
     lines += ["## Targets (issue 7)", ""] + targets_table(out) + [""]
     return "\n".join(lines)
