@@ -73,11 +73,11 @@ def cmd_bench(args) -> int:
     try:
         sizes = tuple(int(s) for s in args.sizes.split(",") if s.strip()) if args.sizes else None
     except ValueError:
-        raise UserError(f"--sizes takes comma-separated passage counts such as 1000,10000, not {args.sizes!r}") from None
+        raise UserError(f"--sizes: cần các số đoạn văn cách nhau bằng dấu phẩy, ví dụ 1000,10000 (nhận được {args.sizes!r})") from None
     if sizes is not None and (not sizes or min(sizes) < 1):
-        raise UserError("--sizes needs at least one positive passage count")
+        raise UserError("--sizes: cần ít nhất một số đoạn văn lớn hơn 0")
     if args.queries is not None and args.queries < 1:
-        raise UserError("--queries must be at least 1")
+        raise UserError("--queries: cần ít nhất 1 câu hỏi")
     try:
         run_bench(_settings(args), sizes=sizes, quick=args.quick, json_out=Path(args.json_out) if args.json_out else None,
                   reports=Path(args.reports), cache=Path(args.cache), xquad=Path(args.xquad) if args.xquad else None,

@@ -139,3 +139,17 @@ def test_quick_bench_writes_a_complete_sane_report(tmp_path, seed_settings):
         elif name != "cached_vectors_at_start":
             assert value > 0, path
     assert peer["ours"]["recall@5"] >= 0.9 and peer["peer"]["recall@5"] >= 0.9  # both stacks really retrieve
+
+
+@pytest.mark.parametrize("argv, says", [
+    (["--sizes", "1k,10k"], "--sizes: cần các số đoạn văn cách nhau bằng dấu phẩy"),
+    (["--sizes", "0"], "--sizes: cần ít nhất một số đoạn văn lớn hơn 0"),
+    (["--queries", "0"], "--queries: cần ít nhất 1 câu hỏi"),
+    (["--xquad", "no-such-file.json"], "không tìm thấy XQuAD-vi tại no-such-file.json"),
+])
+def test_bad_bench_arguments_get_one_line_and_exit_2(argv, says, capsys, tmp_path):
+    from qa.cli import main
+
+    assert main(["bench", "--quick", "--reports", str(tmp_path), "--cache", str(tmp_path / "cache"), *argv]) == 2
+    err = capsys.readouterr().err.strip()
+    assert says in err and len(err.splitlines()) == 1

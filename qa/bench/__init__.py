@@ -115,7 +115,7 @@ def run_bench(settings: Settings, sizes: tuple[int, ...] | None = None, quick: b
 
     xquad = xquad or ROOT.parent / "shared" / "data" / "xquad" / "xquad.vi.json"
     if not xquad.is_file():
-        raise FileNotFoundError(f"XQuAD-vi not found at {xquad} (give --xquad FILE)")
+        raise FileNotFoundError(f"không tìm thấy XQuAD-vi tại {xquad} (chỉ đường dẫn bằng --xquad FILE)")
     sizes = sizes or (QUICK_SIZES if quick else DEFAULT_SIZES)
     queries = queries or (QUICK_QUERIES if quick else QUERIES)
     cache.mkdir(parents=True, exist_ok=True)

@@ -28,7 +28,7 @@ def _langchain():
         try:
             from langchain_community.vectorstores import FAISS
         except ImportError:
-            raise BenchError("the peer comparison needs langchain-community: pip install -e '.[dev]'") from None
+            raise BenchError("so sánh với LangChain cần gói langchain-community: pip install -e '.[dev]'") from None
     from langchain_core.documents import Document
     from langchain_core.embeddings import Embeddings
 

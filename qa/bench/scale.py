@@ -35,10 +35,10 @@ def run_worker(args: list, extra_env: dict[str, str] | None = None) -> dict:
         try:
             proc = subprocess.run(command, env=worker_env(extra_env), capture_output=True, text=True, timeout=WORKER_TIMEOUT_S)
         except subprocess.TimeoutExpired:
-            raise BenchError(f"worker {args[0]} ran past {WORKER_TIMEOUT_S} s") from None
+            raise BenchError(f"bước đo {args[0]} chạy quá {WORKER_TIMEOUT_S} s") from None
         if proc.returncode != 0 or not out.exists():
             tail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
-            raise BenchError(f"worker {' '.join(map(str, args[:1] + args[-2:]))} failed (exit {proc.returncode}): " + " | ".join(tail))
+            raise BenchError(f"bước đo {' '.join(map(str, args[:1] + args[-2:]))} lỗi (mã {proc.returncode}): " + " | ".join(tail))
         return json.loads(out.read_text(encoding="utf-8"))
 
 
