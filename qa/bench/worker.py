@@ -1,7 +1,7 @@
 """Measurements that need a process of their own: `python -m qa.bench.worker build|serve|embed ... --out FILE`.
 
 A fresh process gives an honest cold load, and its own peak memory
-(ru_maxrss of the process itself, imports included). Each command writes one
+(VmHWM of the process itself, imports included). Each command writes one
 JSON object to `--out`; the parent (qa.bench.scale) reads it."""
 
 from __future__ import annotations
@@ -18,16 +18,26 @@ from pathlib import Path
 FAKE_BATCH = 256
 
 
+def _status_mb(field: str) -> float | None:
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
 def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    """This process's peak RSS. VmHWM, not ru_maxrss: Linux carries ru_maxrss across fork and exec, so a worker
+    started by a large parent would report the parent's size."""
+    hwm = _status_mb("VmHWM")
+    return hwm if hwm is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def current_rss_mb() -> float:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
+    return _status_mb("VmRSS") or 0.0
 
 
 def cmd_build(args) -> dict:
@@ -115,15 +125,21 @@ def cmd_embed(args) -> dict:
     raw.passage(texts[:4])
     pipeline.embed_passages(texts[:4], 4)
     rows = []
+    half = (len(texts) + 1) // 2
+    slices = [texts[:half], texts[half:]]
     for batch in (int(b) for b in args.batches.split(",")):
-        started = time.perf_counter()
-        for i in range(0, len(texts), batch):
-            raw.passage(texts[i : i + batch])
-        raw_s = time.perf_counter() - started
-        started = time.perf_counter()
-        pipeline.embed_passages(texts, batch)
-        pipeline_s = time.perf_counter() - started
-        raw_tps, pipe_tps = len(texts) / raw_s, len(texts) / pipeline_s
+        times = {"raw": 0.0, "pipeline": 0.0}
+        # Two halves, raw-pipeline then pipeline-raw: a steady change of machine load falls on both alike.
+        for n, part in enumerate(slices):
+            for who in (("raw", "pipeline") if n % 2 == 0 else ("pipeline", "raw")):
+                started = time.perf_counter()
+                if who == "raw":
+                    for i in range(0, len(part), batch):
+                        raw.passage(part[i : i + batch])
+                else:
+                    pipeline.embed_passages(part, batch)
+                times[who] += time.perf_counter() - started
+        raw_tps, pipe_tps = len(texts) / times["raw"], len(texts) / times["pipeline"]
         rows.append({"threads": args.threads, "batch": batch, "raw_texts_per_s": raw_tps, "pipeline_texts_per_s": pipe_tps,
                      "gap_pct": (raw_tps - pipe_tps) / raw_tps * 100})
     return {"runs": rows, "texts": len(texts), "omp_num_threads": os.environ.get("OMP_NUM_THREADS")}
