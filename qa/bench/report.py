@@ -155,7 +155,7 @@ def plot(out: dict, path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import FuncFormatter
+    from matplotlib.ticker import FuncFormatter, LogFormatter, NullFormatter
 
     plain = FuncFormatter(lambda v, _: f"{v:g}")
     sizes = sorted(out["sizes"], key=lambda r: r["passages"])
@@ -175,7 +175,11 @@ def plot(out: dict, path: Path) -> None:
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.xaxis.set_major_formatter(plain)
-        ax.yaxis.set_major_formatter(plain)
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        # Plain numbers; minor ticks labelled only when the costs span about a decade or less.
+        ax.yaxis.set_major_formatter(LogFormatter(labelOnlyBase=False, minor_thresholds=(1, 0.4)))
+        ax.yaxis.set_minor_formatter(LogFormatter(labelOnlyBase=False, minor_thresholds=(1, 0.4)))
+        ax.tick_params(which="minor", labelsize=7)
         ax.set_xlabel("passages")
         ax.set_ylabel(unit)
         ax.grid(alpha=0.3, which="both")
