@@ -85,8 +85,23 @@ def cmd_eval(args) -> int:
 
 def cmd_bench(args) -> int:
     from qa.bench import run_bench
+    from qa.bench.scale import BenchError
 
-    return run_bench(_settings(args), queries=args.queries)
+    try:
+        sizes = tuple(int(s) for s in args.sizes.split(",") if s.strip()) if args.sizes else None
+    except ValueError:
+        raise UserError(f"--sizes: cần các số đoạn văn cách nhau bằng dấu phẩy, ví dụ 1000,10000 (nhận được {args.sizes!r})") from None
+    if sizes is not None and (not sizes or min(sizes) < 1):
+        raise UserError("--sizes: cần ít nhất một số đoạn văn lớn hơn 0")
+    if args.queries is not None and args.queries < 1:
+        raise UserError("--queries: cần ít nhất 1 câu hỏi")
+    try:
+        run_bench(_settings(args), sizes=sizes, quick=args.quick, json_out=Path(args.json_out) if args.json_out else None,
+                  reports=Path(args.reports), cache=Path(args.cache), xquad=Path(args.xquad) if args.xquad else None,
+                  queries=args.queries)
+    except (BenchError, FileNotFoundError) as exc:
+        raise UserError(str(exc)) from None
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -135,7 +150,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_serve)
 
     p = with_index(sub.add_parser("bench", help="time indexing and questions on this machine"))
-    p.add_argument("--queries", type=int, default=50)
+    p.add_argument("--sizes", help="passage counts of the generated archives (default 1000,10000,100000,1000000; --quick: 1000)")
+    p.add_argument("--quick", action="store_true", help="small sizes, fewer texts and questions (about two minutes)")
+    p.add_argument("--json", dest="json_out", help="also write the JSON report to this file")
+    p.add_argument("--reports", default="eval/reports", help="folder for bench.json, bench.md, bench.png (bench-quick.* with --quick)")
+    p.add_argument("--cache", default=".cache/bench", help="folder for generated corpora, indexes and cached vectors")
+    p.add_argument("--xquad", help="XQuAD-vi file (default: ../shared/data/xquad/xquad.vi.json next to the repository)")
+    p.add_argument("--queries", type=int, help="questions per mode and size (default 50; --quick: 25)")
     p.set_defaults(func=cmd_bench)
     return parser
 
