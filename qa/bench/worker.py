@@ -100,13 +100,14 @@ def cmd_serve(args) -> dict:
     query_vectors = fake.embed_batch(questions, is_query=True)
     recall = ann_recall(index, query_vectors, k=10)
     sentence_recall = ann_recall(index, query_vectors, k=10, sentences=True)
+    ann = "ivf" if any(s.passage_ann is not None for s in index.segments) else "exact"
     return {
         "load_s": load_s, "load_index_s": load_index_s, "rss_mb": rss, "rss_before_load_mb": rss_before,
         "ask_ms_p50": p50, "ask_ms_p95": p95, "ann_recall@10_sentences": sentence_recall,
         "query_embed_ms_p50": percentile(serving.real_ms, 0.5), "fake_query_ms_p50": percentile(serving.fake_ms, 0.5),
         "real_query_embeds_per_ask": embeds, "ann_recall@10": recall, "questions": len(questions),
         "articles": index.manifest["article_count"], "passages": index.manifest["passage_count"],
-        "sentences": index.manifest["sentence_count"], "ann": "ivf" if any(s.passage_ann is not None for s in index.segments) else "exact", "peak_mb": peak_rss_mb(),
+        "sentences": index.manifest["sentence_count"], "ann": ann, "peak_mb": peak_rss_mb(),
     }
 
 
