@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa.chunking import Passage
+from qa.constraints import rerank_by_constraints
 from qa.corpus import Article
 from qa.embedders import Embedder
 from qa.index import LoadedIndex
@@ -144,6 +145,7 @@ def search(
         p = index.passages[i]
         d, s, b = (ranks.get(name, {}).get(i, (None, None)) for name in ("dense", "sentence", "bm25"))
         hits.append(Hit(p, index.articles[p.doc_id], fused[i], d[0], d[1], b[0], b[1], fused_rank, s[0], s[1]))
+    hits = rerank_by_constraints(index, question, hits, settings.constraint_weight)
     return diversify(hits, k, settings.max_passages_per_article)
 
 
