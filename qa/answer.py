@@ -12,6 +12,7 @@ it abstains when the evidence is too thin."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -57,6 +58,7 @@ class AnswerSettings:
     # a little less likely.
     whole_article_hits: int = 2
     same_article_ratio: float = 0.7  # another sentence of the answering article may give the short answer
+    same_article_second_ratio: float = 0.7  # ... or be shown as well, when it scores this close to the best
     outside_passage_penalty: float = 0.1
     # Abstain when no sentence is close to the question, or when the best passage covers little of
     # it and no sentence is clearly close. The floors are specific to the e5 family (unrelated
@@ -90,7 +92,7 @@ class Answerer:
         total = sum(idf.values()) or 1.0
 
         def coverage(text: str) -> float:
-            present = set(search_tokens(text, folded=folded))
+            present = _token_set(text, folded)
             return sum(w for t, w in idf.items() if t in present) / total
 
         kind = question_type(question)
@@ -175,16 +177,23 @@ class Answerer:
         short = find_short(kind, question, article, top.span, None) if kind else None
         if kind and short is None:
             following = next(((x, y) for x, y in sentences if x >= top.span[1]), None)
-            # News often names the event in one sentence and who / when / how many in the next.
-            others = [following] if following else []
+            # The lead dates the event the article reports; news often names the event in one sentence
+            # and who / when / how many in the next.
+            others = [sentences[0]] if kind == "when" and sentences else []
+            others += [following] if following else []
             others += [x.span for x in ranked[1:] if x.n == n and x.typed and x.score >= s.same_article_ratio * top.score]
-            if kind == "when" and sentences:
-                others.append(sentences[0])  # the lead dates the event the article reports
             for span in dict.fromkeys(others):
                 short = find_short(kind, question, article, span, None)
                 if short is not None:
                     spans.append(span)
                     break
+        if len(spans) == 1:
+            # A close second sentence of the same article often holds what the best one only leads to.
+            shown = " ".join(article.text[top.span[0]:top.span[1]].split())
+            close = next((x for x in ranked[1:] if x.n == n and x.score >= s.same_article_second_ratio * top.score
+                          and " ".join(article.text[x.span[0]:x.span[1]].split()) != shown), None)  # a caption repeats a sentence
+            if close is not None:
+                spans.append(close.span)
         spans.sort()
         # The citation marks the sentence the short answer stands in (both, when they are adjacent).
         marked = next((x for x in spans if short and x[0] <= short.start < x[1]), top.span)
@@ -227,6 +236,12 @@ class Answerer:
             near = f"Gần nhất: năm {nearest} — " if nearest else "Gần nhất: "
             return Answer(f"{intro} {near}{sentence} [{n + 1}]", citations, False, partial=True)
         return Answer(ABSTAIN_MESSAGE, (), True)
+
+
+@lru_cache(maxsize=65536)
+def _token_set(text: str, folded: bool) -> frozenset[str]:
+    """Search tokens of a sentence; the same sentences are read again for question after question."""
+    return frozenset(search_tokens(text, folded=folded))
 
 
 def _complete(verdict: Verdict | None) -> bool:

@@ -22,8 +22,10 @@ import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
+import numpy as np
+
 from qa.bm25 import QUERY_STOPWORDS
-from qa.text import fold_diacritics, search_tokens, unify_tones
+from qa.text import fold_diacritics, unify_tones
 
 BOUND, PRESENT, CONFLICT, ABSENT = "bound", "present", "conflict", "absent"
 HARD_KINDS = ("year", "document")
@@ -45,9 +47,10 @@ _DOC_RE = re.compile(rf"\b({fold_diacritics(_DOC_KINDS)})\s+(?:so\s+)?(\d+)(?:\s
 _DATE_RE = re.compile(r"(?<![\d/])(\d{1,2})\s*[/-]\s*(\d{1,2})(?:\s*[/-]\s*(\d{4}))?(?![\d])")
 _NUMBER_RE = re.compile(r"(?<![\d.,/])\d{1,3}(?:[.,]\d{3})+(?![\d])|(?<![\d.,/])\d+(?:,\d+)?(?![\d/])")
 # `Quân khu 2`, `Sư đoàn 389`: a unit is named by two words and a number.
-_UNIT_NUMBER_RE = re.compile(r"\b([A-ZĐ][a-zà-ỹđ]+\s+[a-zà-ỹđ]+)\s+(\d{1,4})\b")
+_UNIT_NUMBER_RE = re.compile(r"\b([A-ZĐ][a-zà-ỹđ]+\s+(?!(?:năm|tháng|ngày|lần|thứ|số|có|là|và|được)\s)[a-zà-ỹđ]+)\s+(\d{1,3})\b")
 _WORD_RE = re.compile(r"[\w]+")
 _SYLLABLE_RE = re.compile(r"\w+")
+_PHRASE_BREAK_RE = re.compile(r"[.,;:!?…()\[\]\"“”'‘’/|\n–—-]+")  # as qa.text.search_tokens: no bigram across them
 _SPLIT_RE = re.compile(r"[.?!;\n]|(?<!\d)(?:19|20)\d{2}(?!\d)")
 _STOP = frozenset(fold_diacritics(w) for w in QUERY_STOPWORDS if "_" not in w) | {"nam", "trong", "vao", "tai", "cua", "do"}
 
@@ -79,12 +82,13 @@ class Verdict:
 
     @property
     def complete(self) -> bool:
-        """Every constraint is bound or present: the article may answer."""
-        return all(level in (BOUND, PRESENT) for _, level in self.levels)
+        """Every year, document and name is bound or present: the article may answer. A bare number may be
+        written otherwise (`50`, `năm mươi`) and only ranks."""
+        return all(level in (BOUND, PRESENT) for c, level in self.levels if c.kind != "number")
 
     def only_years_missing(self) -> bool:
         """A near-duplicate of another year: everything matches but a year it binds to something else."""
-        return bool(self.conflict_years) and all(level in (BOUND, PRESENT) or c.kind == "year" for c, level in self.levels)
+        return bool(self.conflict_years) and all(level in (BOUND, PRESENT) or c.kind in ("year", "number") for c, level in self.levels)
 
     def value(self) -> float:
         return sum(KIND_WEIGHTS[c.kind] * LEVEL_VALUES[level] for c, level in self.levels)
@@ -118,22 +122,29 @@ def _acronym_or_word(word: str) -> str:
 
 
 def _names(question: str) -> list[str]:
-    """Runs of capitalized words (2+, or one acronym), not counting the question's first word alone."""
+    """Runs of capitalized words (2+, or one acronym), broken at punctuation. The question's first word is
+    capitalized anyway (`Ở Hoa Kỳ`, `Trước Manning`): it never starts a name, unless it is an acronym."""
     words = [(m.group(0), m.start()) for m in _WORD_RE.finditer(question)]
     runs, run = [], []
-    for i, (word, start) in enumerate(words + [("", len(question))]):
-        if run and re.search(r"[^\w\s]", question[words[i - 1][1]:start]):
-            if len(run) >= 2 or (len(run) == 1 and run[0].isupper() and len(run[0]) >= 2):
-                runs.append(" ".join(run))
-            run = []
-        capital = word[:1].isupper() and not word.isdigit()
-        if capital and not (i == 0 and not (len(words) > 1 and words[1][0][:1].isupper())):
-            run.append(word)
-            continue
-        if len(run) >= 2 or (len(run) == 1 and run[0].isupper() and len(run[0]) >= 2):
+
+    def close() -> None:
+        if len(run) >= 2 or (len(run) == 1 and _is_acronym(run[0])):
             runs.append(" ".join(run))
-        run = []
+        run.clear()
+
+    for i, (word, start) in enumerate(words):
+        if run and re.search(r"[^\w\s]", question[words[i - 1][1] + len(words[i - 1][0]):start]):
+            close()
+        if word[:1].isupper() and not word.isdigit() and (i > 0 or _is_acronym(word)):
+            run.append(word)
+        else:
+            close()
+    close()
     return runs
+
+
+def _is_acronym(word: str) -> bool:
+    return len(re.sub(r"\d", "", word)) >= 2 and word.isupper()
 
 
 def _window(text: str, last: bool, size: int = BIND_WINDOW) -> str:
@@ -145,8 +156,13 @@ def _window(text: str, last: bool, size: int = BIND_WINDOW) -> str:
 
 
 def _context_tokens(text: str) -> set[str]:
-    """Folded syllables and syllable bigrams of `text`, without question words, `năm` and numbers."""
-    return {t for t in search_tokens(text, folded=True) if not any(p in _STOP or p.isdigit() for p in t.split("_"))}
+    """Syllables and syllable bigrams of folded `text`, without question words, `năm` and numbers."""
+    tokens = set()
+    for phrase in _PHRASE_BREAK_RE.split(text):
+        syllables = [w if w not in _STOP and not w.isdigit() else None for w in _SYLLABLE_RE.findall(phrase)]
+        tokens.update(w for w in syllables if w)
+        tokens.update(f"{a}_{b}" for a, b in zip(syllables, syllables[1:]) if a and b)
+    return tokens
 
 
 def _year_context(folded_question: str, start: int, end: int) -> tuple[str, ...]:
@@ -224,14 +240,22 @@ def _binding(folded: str, year: str, context: tuple[str, ...], weights: dict[str
     if not context:
         return 0.0
     total = sum(weights.get(w, 1.0) for w in context) or 1.0
-    best = 0.0
+    return max((sum(weights.get(w, 1.0) for w in context if w in window) / total for window in _year_windows(folded, year)),
+               default=0.0)
+
+
+@lru_cache(maxsize=16384)
+def _year_windows(folded: str, year: str) -> tuple[frozenset[str], ...]:
+    """The words around each occurrence of `year` in folded text: those before it, and those after it
+    when it opens its clause (`Năm 2022, X ...`)."""
+    windows = []
     for m in re.finditer(_number_pattern(year), folded):
         before = _SPLIT_RE.split(folded[max(0, m.start() - 200):m.start()])[-1]
         window = _context_tokens(_window(before, True, ARTICLE_WINDOW))
-        if len(_SYLLABLE_RE.findall(re.split(r"[,:]", before)[-1])) <= 2:  # `Năm 2022, X ...`: it dates what follows
+        if len(_SYLLABLE_RE.findall(re.split(r"[,:]", before)[-1])) <= 2:
             window |= _context_tokens(_window(_SPLIT_RE.split(folded[m.end():m.end() + 200])[0], False, ARTICLE_WINDOW))
-        best = max(best, sum(weights.get(w, 1.0) for w in context if w in window) / total)
-    return best
+        windows.append(frozenset(window))
+    return tuple(windows)
 
 
 def check(constraints: tuple[Constraint, ...], article, lead_end: int = 0, weights: dict[str, float] | None = None) -> Verdict:
@@ -299,21 +323,25 @@ def verdicts(index, question: str, articles) -> dict[str, Verdict]:
     return out
 
 
+RERANK_DEPTH = 100  # candidates reranked; those below keep their order after them
+
+
 def rerank_by_constraints(index, question: str, hits: list, weight: float = 1.0) -> list:
-    """`hits` (best first) with each score moved by how its article stands against the question's
-    constraints, re-sorted; `fused_rank` is renumbered. Unchanged when the question states none."""
+    """`hits` (best first) with the score of each of the first RERANK_DEPTH moved by how its article stands
+    against the question's constraints, re-sorted; `fused_rank` is renumbered. Unchanged when the
+    question states none."""
     if not hits or weight <= 0:
         return hits
-    found = verdicts(index, question, [h.article for h in hits])
+    head, tail = hits[:RERANK_DEPTH], hits[RERANK_DEPTH:]
+    found = verdicts(index, question, [h.article for h in head])
     if not found:
         return hits
-    import numpy as np
-
-    scale = float(np.std([h.score for h in hits])) if len(hits) > 1 else 1.0
-    scale = scale if scale > 1e-9 else 1.0
-    moved = [replace(h, score=h.score + weight * scale * found[h.article.doc_id].value()) for h in hits]
-    moved.sort(key=lambda h: (-h.score, h.fused_rank))
-    return [replace(h, fused_rank=rank) for rank, h in enumerate(moved, 1)]
+    scores = np.array([h.score for h in hits])
+    scale = float(scores.std()) if len(hits) > 1 and scores.std() > 1e-9 else 1.0
+    moved = sorted(((h.score + weight * scale * found[h.article.doc_id].value(), i) for i, h in enumerate(head)),
+                   key=lambda x: (-x[0], x[1]))
+    out = [replace(head[i], score=score, fused_rank=rank) for rank, (score, i) in enumerate(moved, 1)]
+    return out + tail  # their fused ranks follow the head's already
 
 
 _TOPIC_HEADS = (

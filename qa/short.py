@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from qa.text import fold_diacritics, unify_tones
 
@@ -18,7 +19,8 @@ _RANKS = (
     r"(?:Đại tướng|Thượng tướng|Trung tướng|Thiếu tướng|Đại tá|Thượng tá|Trung tá|Thiếu tá"
     r"|Đại úy|Thượng úy|Trung úy|Thiếu úy|Đồng chí|đồng chí|ông|bà|Ông|Bà)"
 )
-_UPPER = "A-ZĐÀ-ỸÁẢÃẠĂẮẰẲẴẶÂẤẦẨẪẬÉÈẺẼẸÊẾỀỂỄỆÍÌỈĨỊÓÒỎÕỌÔỐỒỔỖỘƠỚỜỞỠỢÚÙỦŨỤƯỨỪỬỮỰÝỲỶỸỴ"
+# Upper-case Latin letters, Vietnamese ones included (a range such as À-Ỹ would take lower case ones too).
+_UPPER = "".join(ch for ch in map(chr, [*range(0x41, 0x250), *range(0x1E00, 0x1F00)]) if ch.isupper())
 _CAP = rf"[{_UPPER}][\wÀ-ỹ]*"
 _NAME = rf"{_CAP}(?:\s+{_CAP}){{1,3}}"
 PERSON_RE = re.compile(rf"{_RANKS}\s+{_NAME}")
@@ -32,7 +34,7 @@ DATE_RE = re.compile(
 _RANGE_RE = re.compile(rf"(?:[Tt]ừ\s+)?ngày\s+(\d{{1,2}})\s+(?:đến|-|–)\s+(?:ngày\s+)?({_DMY})")
 _DOC_REF_RE = re.compile(
     r"(?:Chỉ thị|Nghị quyết|Kế hoạch|Hướng dẫn|Quy định|Quyết định|Thông tư|Nghị định|Công văn|Thông báo|Kết luận|Chương trình|Đề án)"
-    r"\s+(?:số\s+)?\d+(?:\s*-\s*[\wĐđ]+(?:/[\wĐđ-]+)*)?", re.I
+    r"\s+(?:số\s+)?\d+(?:\s*[-/]\s*[\wĐđ]+)*", re.I
 )
 _NUMBER_RE = re.compile(r"(?<![\w.,/])\d+(?:[.,]\d+)*(?:\s*%)?(?![\w/])")
 _ORDINAL_RE = re.compile(r"\b(lần thứ|thứ|khóa|khoá|số|kỳ|nhiệm kỳ)\s+([IVXLC]+|\d+)\b", re.I)
@@ -55,7 +57,8 @@ QUESTION_TYPES = (
     ("ordinal", r"\b(lần thứ mấy|thứ mấy|khóa mấy|khoá mấy|kỳ thứ mấy|lần thứ bao nhiêu)\b"),
     ("document", r"\b(văn bản nào|văn bản gì|số hiệu|chỉ thị nào|nghị quyết nào|kế hoạch nào|quy định nào|quy định số mấy"
                  r"|quyết định nào|hướng dẫn nào|chỉ thị số mấy|nghị quyết số mấy)\b"),
-    ("who", r"\b(ai|người nào|vị nào|đồng chí nào)\b"),
+    ("title", r"\b(chức vụ gì|chức vụ nào|giữ chức gì|giữ chức vụ|chức danh gì|chức danh nào|cương vị gì|cương vị nào)\b"),
+    ("who", r"\b(ai|người nào|(?<!đơn )vị nào|đồng chí nào)\b"),
     ("when", r"\b(khi nào|bao giờ|ngày nào|hôm nào|năm nào|tháng nào|lúc nào|thời gian nào|thời điểm nào|ngày bao nhiêu)\b"),
     ("count", r"\b(bao nhiêu|mấy|số lượng)\b"),
     ("unit", r"\b(đơn vị nào|cơ quan nào|tỉnh nào|huyện nào|chi bộ nào|trung đoàn nào|sư đoàn nào|lữ đoàn nào|đoàn nào|tổ chức nào"
@@ -80,12 +83,14 @@ def question_type(question: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=65536)
 def _fold(text: str) -> str:
     return fold_diacritics(unify_tones(text)).lower()
 
 
-def _question_words(question: str) -> set[str]:
-    return set(re.findall(r"\w+", _fold(question)))
+@lru_cache(maxsize=1024)
+def _question_words(question: str) -> frozenset[str]:
+    return frozenset(re.findall(r"\w+", _fold(question)))
 
 
 # --- who ----------------------------------------------------------------------
@@ -135,6 +140,19 @@ def _apposition_end(sentence: str, name_end: int, predicate: list[str]) -> int:
     if m:
         cut = min(cut, m.start())
     return name_end + len(rest[:cut].rstrip(" ,"))
+
+
+def _title_span(text: str, a: int, b: int, question: str) -> tuple[int, int] | None:
+    """`Thiếu tướng Trần Chí Tâm giữ chức vụ gì?` -> the titles after his name: `Ủy viên ..., Bí thư ...`."""
+    asked = _question_words(question)
+    for m in PERSON_RE.finditer(text, a, b):
+        name = _fold(m.group(0)).split()
+        if not all(w in asked for w in name[-2:]):
+            continue
+        end = _apposition_end(text[a:b], m.end() - a, [])
+        if end + a > m.end() + 2:
+            return m.end() + 2 if text[m.end():m.end() + 2] == ", " else m.end() + 1, a + end
+    return None
 
 
 # --- when ---------------------------------------------------------------------
@@ -273,6 +291,8 @@ def find_short(kind: str | None, question: str, article, sentence: tuple[int, in
     span = None
     if kind == "who":
         span = _person_span(text, a, b, question)
+    elif kind == "title":
+        span = _title_span(text, a, b, question)
     elif kind == "when":
         span = _document_date(text, question)
         if span is None:
