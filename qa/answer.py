@@ -58,14 +58,14 @@ class AnswerSettings:
     # a little less likely.
     whole_article_hits: int = 2
     same_article_ratio: float = 0.7  # another sentence of the answering article may give the short answer
-    same_article_second_ratio: float = 0.7  # ... or be shown as well, when it scores this close to the best
+    same_article_second_ratio: float = 0.65  # ... or be shown as well, when it scores this close to the best
     outside_passage_penalty: float = 0.1
     # Abstain when no sentence is close to the question, or when the best passage covers little of
     # it and no sentence is clearly close. The floors are specific to the e5 family (unrelated
     # Vietnamese text scores near 0.8); measured on eval/dev.jsonl, answerable questions reach >= 0.836.
     min_coverage: float = 0.3
     min_similarity: float = 0.825
-    weak_similarity: float = 0.85
+    weak_similarity: float = 0.86
 
 
 @dataclass(frozen=True)

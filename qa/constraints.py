@@ -36,7 +36,6 @@ LEVEL_VALUES = {BOUND: 1.0, PRESENT: 0.5, CONFLICT: -1.0, ABSENT: -1.0}
 BIND_WINDOW = 10  # syllables of the question next to a year that may name what it dates
 ARTICLE_WINDOW = 20  # the same in articles, which insert more (`công tác chính trị (CTĐ, CTCT) năm 2023`)
 BIND_MIN = 0.6  # share (IDF-weighted) of the question's words around the year found around it in the article
-WEAK_BIND = 0.3  # below this a mentioned year dates something else
 CONFLICT_MARGIN = 0.25
 
 _YEAR_RE = re.compile(r"(?<![\d.,])(?:19|20)\d{2}(?![\d.,]\d)")
@@ -73,7 +72,7 @@ class Verdict:
 
     levels: tuple[tuple[Constraint, str], ...]
     conflict_years: tuple[str, ...] = ()  # the years the article binds the question's words to instead
-    weakly_bound: frozenset = frozenset()  # year constraints mentioned but dating something else here
+    weakly_bound: frozenset = frozenset()  # year constraints mentioned here, but not next to the question's words
 
     @property
     def satisfied(self) -> bool:
@@ -121,26 +120,30 @@ def _acronym_or_word(word: str) -> str:
     return re.escape(folded)
 
 
-def _names(question: str) -> list[str]:
-    """Runs of capitalized words (2+, or one acronym), broken at punctuation. The question's first word is
-    capitalized anyway (`Ở Hoa Kỳ`, `Trước Manning`): it never starts a name, unless it is an acronym."""
+def _names(question: str) -> list[tuple[int, int]]:
+    """Spans of runs of capitalized words (2+, or one acronym), broken at punctuation. The question's first
+    word is capitalized anyway (`Ở Hoa Kỳ`, `Trước Manning`): it never starts a name, unless it is an acronym."""
     words = [(m.group(0), m.start()) for m in _WORD_RE.finditer(question)]
     runs, run = [], []
 
     def close() -> None:
-        if len(run) >= 2 or (len(run) == 1 and _is_acronym(run[0])):
-            runs.append(" ".join(run))
+        if len(run) >= 2 or (len(run) == 1 and _is_acronym(run[0][0])):
+            runs.append((run[0][1], run[-1][1] + len(run[-1][0])))
         run.clear()
 
     for i, (word, start) in enumerate(words):
         if run and re.search(r"[^\w\s]", question[words[i - 1][1] + len(words[i - 1][0]):start]):
             close()
         if word[:1].isupper() and not word.isdigit() and (i > 0 or _is_acronym(word)):
-            run.append(word)
+            run.append((word, start))
         else:
             close()
     close()
     return runs
+
+
+def _name_pattern(words: list[str]) -> str:
+    return r"\s+".join(_acronym_or_word(w) + r"(?:e?s)?" for w in words)
 
 
 def _is_acronym(word: str) -> bool:
@@ -198,15 +201,19 @@ def extract(question: str) -> tuple[Constraint, ...]:
             continue  # `quý 1/2021` is a quarter, `2/3` of something is no date
         out.append(Constraint("date", text[m.start():m.end()], rf"(?<![\d/])0?{int(day)}\s*[/-]\s*0?{int(month)}(?![\d])"))
         taken.append((m.start(), m.end() if not year else m.start(3) - 1))
+    # A year dates what the question says happened, not who it happened to: names are left out of its context.
+    unnamed = folded
+    for a, b in _names(text):
+        unnamed = unnamed[:a] + "," * (b - a) + unnamed[b:]
     for m in _YEAR_RE.finditer(folded):
         if not free(*m.span()):
             continue
         year = m.group(0)
-        out.append(Constraint("year", year, _number_pattern(year), _year_context(folded, *m.span())))
+        out.append(Constraint("year", year, _number_pattern(year), _year_context(unnamed, *m.span())))
         taken.append(m.span())
     for m in _UNIT_NUMBER_RE.finditer(text):
-        if not free(m.start(2), m.end(2)):
-            continue
+        if not free(m.start(2), m.end(2)) or not text[:m.start()].strip():
+            continue  # taken, or the question's first words (`Thời kỳ 505 triệu năm`), capitalized anyway
         unit_words = m.group(1).split()
         initials = "".join(_folded(w)[0] for w in unit_words)
         pattern = r"\s+".join(map(re.escape, _folded(m.group(1)).split())) + rf"\s+{m.group(2)}(?!\d)"
@@ -219,10 +226,16 @@ def extract(question: str) -> tuple[Constraint, ...]:
         if not free(*m.span()) or (len(number) < 2 and "," not in number):
             continue
         out.append(Constraint("number", number, _number_pattern(number)))
-    for name in _names(text):
+    for a, b in _names(text):
+        name = text[a:b]
         if _folded(name) in {_folded(c.text) for c in out}:
             continue
-        pattern = r"\s+".join(_acronym_or_word(w) for w in name.split())
+        words = name.split()
+        # A name may be plural in the text (`Clipper` / `Clippers`); a long one may come without its
+        # first word (`Chợ Grainger Market` / `Grainger Market`).
+        pattern = _name_pattern(words)
+        if len(words) >= 3:
+            pattern = f"(?:{pattern}|{_name_pattern(words[1:])})"
         out.append(Constraint("name", name, rf"(?<!\w){pattern}(?!\w)"))
     return tuple(dict.fromkeys(out))
 
@@ -250,7 +263,9 @@ def _year_windows(folded: str, year: str) -> tuple[frozenset[str], ...]:
     when it opens its clause (`Năm 2022, X ...`)."""
     windows = []
     for m in re.finditer(_number_pattern(year), folded):
-        before = _SPLIT_RE.split(folded[max(0, m.start() - 200):m.start()])[-1]
+        # `giai đoạn 2019 – 2024`: both years date what comes before the range.
+        before = re.sub(r"(?:19|20)\d{2}\s*[-–]\s*$", "", folded[max(0, m.start() - 200):m.start()])
+        before = _SPLIT_RE.split(before)[-1]
         window = _context_tokens(_window(before, True, ARTICLE_WINDOW))
         if len(_SYLLABLE_RE.findall(re.split(r"[,:]", before)[-1])) <= 2:
             window |= _context_tokens(_window(_SPLIT_RE.split(folded[m.end():m.end() + 200])[0], False, ARTICLE_WINDOW))
@@ -269,7 +284,8 @@ def check(constraints: tuple[Constraint, ...], article, lead_end: int = 0, weigh
             levels.append((c, PRESENT if found else ABSENT))
             continue
         bound = _binding(folded, c.text, c.context, weights)
-        rival_years = {y for y in _YEAR_RE.findall(headline) if y != c.text}
+        in_range = set(re.findall(rf"((?:19|20)\d{{2}})\s*[-–]\s*{c.text}|{c.text}\s*[-–]\s*((?:19|20)\d{{2}})", headline))
+        rival_years = {y for y in _YEAR_RE.findall(headline) if y != c.text} - {y for pair in in_range for y in pair}
         rival = max(((_binding(headline, y, c.context, weights), y) for y in rival_years), default=(0.0, None))
         if rival[0] >= BIND_MIN and rival[0] >= bound + CONFLICT_MARGIN:
             levels.append((c, CONFLICT))
@@ -278,8 +294,7 @@ def check(constraints: tuple[Constraint, ...], article, lead_end: int = 0, weigh
             levels.append((c, BOUND))
         elif re.search(c.pattern, folded) or published == c.text:
             levels.append((c, PRESENT))
-            if bound < WEAK_BIND:
-                weak.add(c)
+            weak.add(c)  # mentioned, not bound: no evidence where near-duplicates bind the words to another year
         else:
             levels.append((c, ABSENT))
     return Verdict(tuple(levels), tuple(dict.fromkeys(conflicts)), frozenset(weak))

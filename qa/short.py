@@ -57,6 +57,8 @@ QUESTION_TYPES = (
     ("ordinal", r"\b(lần thứ mấy|thứ mấy|khóa mấy|khoá mấy|kỳ thứ mấy|lần thứ bao nhiêu)\b"),
     ("document", r"\b(văn bản nào|văn bản gì|số hiệu|chỉ thị nào|nghị quyết nào|kế hoạch nào|quy định nào|quy định số mấy"
                  r"|quyết định nào|hướng dẫn nào|chỉ thị số mấy|nghị quyết số mấy)\b"),
+    ("named", r"\b(chủ đề|khẩu hiệu|phương châm|tên gọi|tên|danh hiệu|mô hình|cuộc vận động|bài hát|tiết mục)\b[^?]*"
+              r"\b(là gì|gì|nào)\b"),
     ("title", r"\b(chức vụ gì|chức vụ nào|giữ chức gì|giữ chức vụ|chức danh gì|chức danh nào|cương vị gì|cương vị nào)\b"),
     ("who", r"\b(ai|người nào|(?<!đơn )vị nào|đồng chí nào)\b"),
     ("when", r"\b(khi nào|bao giờ|ngày nào|hôm nào|năm nào|tháng nào|lúc nào|thời gian nào|thời điểm nào|ngày bao nhiêu)\b"),
@@ -155,6 +157,24 @@ def _title_span(text: str, a: int, b: int, question: str) -> tuple[int, int] | N
     return None
 
 
+_QUOTE_RE = re.compile(r"[“\"]([^”\"]{2,160})[”\"]")
+
+
+def _quoted_span(text: str, a: int, b: int, question: str) -> tuple[int, int] | None:
+    """`Chủ đề thi đua là gì?` -> what the sentence quotes (`“Đoàn kết, kỷ cương, ...”`), after the word asked about."""
+    m = re.search(r"\b(chu de|khau hieu|phuong cham|ten goi|ten|danh hieu|mo hinh|cuoc van dong|bai hat|tiet muc)\b", _fold(question))
+    head = m.group(1) if m else None
+    quotes = [q for q in _QUOTE_RE.finditer(text, a, b) if not set(re.findall(r"\w+", _fold(q.group(1)))) <= _question_words(question)]
+    if not quotes:
+        return None
+    if head:
+        folded = _fold(text[a:b])
+        at = [x.start() for x in re.finditer(rf"\b{head}\b", folded)]
+        after = [q for q in quotes if any(p <= q.start() - a for p in at)]
+        quotes = after or ([] if at else quotes)
+    return (quotes[0].start(1), quotes[0].end(1)) if quotes else None
+
+
 # --- when ---------------------------------------------------------------------
 
 
@@ -203,6 +223,18 @@ def _document_date(text: str, question: str) -> tuple[int, int] | None:
             if d:
                 return m.end() + d.start(1), m.end() + d.end(1)
     return None
+
+
+def _by_granularity(text: str, spans: list[tuple[int, int]], question: str) -> list[tuple[int, int]]:
+    """The dates that answer as precisely as asked: a day for `ngày nào`, at least a month for `tháng nào`;
+    for `khi nào` the most precise first."""
+    def level(span):  # 0 day, 1 month, 2 year or coarser
+        value = _fold(text[span[0]:span[1]])
+        return 0 if re.match(r"\d{1,2}\s*([/-]|thang|den)", value) else 1 if value.startswith("thang") else 2
+
+    asked = _fold(question)
+    most = 0 if re.search(r"\b(ngay|hom) (nao|bao nhieu)\b", asked) else 1 if re.search(r"\bthang nao\b", asked) else 2
+    return sorted((x for x in spans if level(x) <= most), key=level)
 
 
 def completed(value: str, published: str | None) -> str:
@@ -293,12 +325,14 @@ def find_short(kind: str | None, question: str, article, sentence: tuple[int, in
         span = _person_span(text, a, b, question)
     elif kind == "title":
         span = _title_span(text, a, b, question)
+    elif kind == "named":
+        span = _quoted_span(text, a, b, question)
     elif kind == "when":
         span = _document_date(text, question)
         if span is None:
-            dates = _date_spans(text, a, b, question, event=True)
+            dates = _by_granularity(text, _date_spans(text, a, b, question, event=True), question)
             if not dates and lead and lead != sentence:
-                dates = _date_spans(text, *lead, question, event=True)
+                dates = _by_granularity(text, _date_spans(text, *lead, question, event=True), question)
             span = dates[0] if dates else None
         if span is not None:
             return Short(span[0], span[1], completed(text[span[0]:span[1]], article.date))

@@ -25,7 +25,8 @@ def short(question, text, date=None, sentence=None, lead=None):
     (CHAIR_QUESTION, "who"), ("Hội nghị diễn ra ngày nào?", "when"), ("hoi nghi dien ra khi nao", "when"),
     ("Có bao nhiêu đảng viên?", "count"), ("Đại hội lần thứ mấy?", "ordinal"), ("Văn bản nào chỉ đạo việc này?", "document"),
     ("Đơn vị nào được tặng cờ?", "unit"), ("Ông Tâm giữ chức vụ gì?", "title"), ("Bài này do ai viết?", "author"),
-    ("Bài viết được đăng tin ngày nào?", "posted"), ("Chủ đề thi đua là gì?", None),
+    ("Bài viết được đăng tin ngày nào?", "posted"), ("Chủ đề thi đua là gì?", "named"),
+    ("Công tác giáo dục chính trị của đơn vị ra sao?", None),
 ])
 def test_question_types(question, kind):
     assert question_type(question) == kind
@@ -66,6 +67,17 @@ def test_ordinals_units_documents_and_titles():
     assert short("Văn bản nào được quán triệt?", text)[0] == "Chỉ thị số 2889-CT/ĐU"
     text = "Thiếu tướng Trần Chí Tâm, Ủy viên Đảng ủy Quân khu, Bí thư Đảng ủy Cục Chính trị chủ trì hội nghị."
     assert short("Thiếu tướng Trần Chí Tâm giữ chức vụ gì?", text)[0] == "Ủy viên Đảng ủy Quân khu, Bí thư Đảng ủy Cục Chính trị"
+    text = "Xây dựng chi bộ “4 tốt, 3 không” và phát động thi đua với chủ đề “Đoàn kết, kỷ cương, quyết thắng”."
+    assert short("Chủ đề thi đua năm nay là gì?", text)[0] == "Đoàn kết, kỷ cương, quyết thắng"
+    assert short("Mô hình chi bộ mang tên gì?", text)[0] == "4 tốt, 3 không"
+
+
+def test_a_day_is_given_for_ngay_nao_and_the_most_precise_date_for_khi_nao():
+    text = "Năm 2024, đơn vị tổ chức hội nghị vào chiều 28/11."
+    assert short("Hội nghị diễn ra ngày nào?", text)[0] == "28/11"
+    assert short("Hội nghị diễn ra khi nào?", text)[0] == "28/11"
+    assert short("Hội nghị diễn ra ngày nào?", "Hội nghị tổ chức trong năm 2024.") is None
+    assert short("Hội nghị diễn ra năm nào?", "Hội nghị tổ chức trong năm 2024.")[0] == "năm 2024"
 
 
 # --- the seed corpus, real model -----------------------------------------------
