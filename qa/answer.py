@@ -187,6 +187,14 @@ class Answerer:
                 if short is not None:
                     spans.append(span)
                     break
+        if kind in ("who", "count") and short is not None:
+            # Two people (or numbers) in one article: the one the question describes best.
+            for x in ranked[1:]:
+                if x.n != n or not x.typed or x.score < s.same_article_ratio * top.score or x.span in spans:
+                    continue
+                other = find_short(kind, question, article, x.span, None)
+                if other is not None and other.fit > short.fit:
+                    short, spans = other, [top.span, x.span]
         if len(spans) == 1:
             # A close second sentence of the same article often holds what the best one only leads to.
             shown = " ".join(article.text[top.span[0]:top.span[1]].split())
