@@ -1,22 +1,26 @@
-"""Extractive answers: the sentence(s) of the retrieved passages that answer the question.
+"""Extractive answers: a short answer first, then the sentence(s) of the retrieved articles that support it.
 
 No language model: sentences are scored on IDF-weighted overlap with the
-question, the rank of their passage, and whether they hold what the question
-asks for (a person for `ai`, a date for `khi nào`, a number for `bao nhiêu`).
-It abstains when the evidence is too thin, judged on lexical coverage and on
-the question's specific names and numbers being present at all: dense scores
-alone are too compressed to tell related from unrelated."""
+question, sentence-vector similarity, the rank of their passage, and whether
+they hold what the question asks for (a person for `ai`, a date for `khi nào`,
+a number for `bao nhiêu`); `qa.short` cuts the short answer out of the best one.
+Only articles that satisfy the question's constraints (`qa.constraints`: years,
+document numbers, numbers, names) may answer. When none does but a near-duplicate
+of another year does, the answer says so (`partial`) and names the nearest year;
+it abstains when the evidence is too thin."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
 from qa.bm25 import QUERY_STOPWORDS
+from qa.constraints import Verdict, missing_topic, verdicts
 from qa.retrieve import Hit
-from qa.text import fold_diacritics, has_diacritics, search_tokens, unify_tones
+from qa.short import find_short, has_type, question_type
+from qa.text import has_diacritics, search_tokens
 
 ABSTAIN_MESSAGE = "Không tìm thấy thông tin trong kho bài viết."
 
@@ -30,9 +34,15 @@ class Citation:
 
 @dataclass(frozen=True)
 class Answer:
-    text: str  # with [n] markers; [n] refers to citations[n-1]
+    text: str  # with [n] markers; [n] refers to citations[n-1]; starts with the short answer when there is one
     citations: tuple[Citation, ...]
     abstained: bool
+    short_answer: str | None = None  # the person / date / number / unit / document asked for, as shown
+    short_source: int | None = None  # n of the citation it comes from
+    short_start: int | None = None  # its span in that citation's article text (None: not in the text, e.g. a byline)
+    short_end: int | None = None
+    partial: bool = False  # the corpus lacks what the question pins down (e.g. its year); the nearest is shown instead
+    understood_as: str | None = None  # the question as it was understood (diacritics restored), when it differs
 
 
 @dataclass(frozen=True)
@@ -43,75 +53,27 @@ class AnswerSettings:
     rank_weight: float = 0.1  # prior for sentences of better-ranked passages
     type_bonus: float = 0.2  # the sentence holds what the question asks for (person, date, number)
     second_sentence_ratio: float = 0.9
+    # The answer is often outside the passage that was retrieved (the lead names the event, a later
+    # sentence the number): the whole article of the best hits is read, sentences outside the passage
+    # a little less likely.
+    whole_article_hits: int = 2
+    same_article_ratio: float = 0.7  # another sentence of the answering article may give the short answer
+    same_article_second_ratio: float = 0.65  # ... or be shown as well, when it scores this close to the best
+    outside_passage_penalty: float = 0.1
     # Abstain when no sentence is close to the question, or when the best passage covers little of
     # it and no sentence is clearly close. The floors are specific to the e5 family (unrelated
     # Vietnamese text scores near 0.8); measured on eval/dev.jsonl, answerable questions reach >= 0.836.
     min_coverage: float = 0.3
     min_similarity: float = 0.825
-    weak_similarity: float = 0.85
+    weak_similarity: float = 0.86
 
 
-_RANKS = (
-    r"(?:Đại tướng|Thượng tướng|Trung tướng|Thiếu tướng|Đại tá|Thượng tá|Trung tá|Thiếu tá"
-    r"|Đại úy|Thượng úy|Trung úy|Thiếu úy|Đồng chí|đồng chí|ông|bà)"
-)
-_NAME = r"(?:[A-ZÀ-Ỹ][\wÀ-ỹ]*)(?:\s+[A-ZÀ-Ỹ][\wÀ-ỹ]*){1,3}"
-_PERSON_RE = re.compile(_RANKS + r"\s+" + _NAME)
-_DATE_RE = re.compile(
-    r"\b\d{1,2}\s*[/-]\s*\d{1,2}(?:\s*[/-]\s*\d{2,4})?\b|\b(?:ngày|tháng|năm)\s+\d{1,4}\b|\b(?:sáng|chiều|tối)\s+(?:ngày\s+)?\d", re.I
-)
-_NUMBER_RE = re.compile(r"\b\d+(?:[.,]\d+)*\b")
-
-_QUESTION_TYPES = (
-    ("author", re.compile(
-        r"\b(phóng viên nào|ai viết|ai đưa tin|tác giả|người viết|người đưa tin|ai chụp|chụp ảnh|phong vien nao|ai viet|ai dua tin"
-        r"|tac gia|nguoi viet|nguoi dua tin|chup anh)\b", re.I)),
-    ("who", re.compile(r"\b(ai|người nào|vị nào|đồng chí nào|ong nao|nguoi nao)\b|^ai\b", re.I)),
-    ("when", re.compile(
-        r"\b(khi nào|bao giờ|ngày nào|hôm nào|năm nào|tháng nào|lúc nào|thời gian nào|thời điểm nào"
-        r"|khi nao|bao gio|ngay nao|nam nao|thang nao|luc nao)\b", re.I)),
-    ("count", re.compile(r"\b(bao nhiêu|mấy|số lượng|bao nhieu|so luong)\b", re.I)),
-)
-_KEY_NUMBER_RE = re.compile(r"\b\d{2,}\b")
-_WORD_RE = re.compile(r"\w+")
-
-
-def question_type(question: str) -> str | None:
-    q = unify_tones(question).lower()
-    for name, pattern in _QUESTION_TYPES:
-        if pattern.search(q) or pattern.search(fold_diacritics(q)):
-            return name
-    return None
-
-
-def _has_type(kind: str | None, sentence: str, question: str) -> bool:
-    if kind == "who":
-        return any(m.group(0) not in question for m in _PERSON_RE.finditer(sentence))
-    if kind == "when":
-        return any(m.group(0) not in question for m in _DATE_RE.finditer(sentence))
-    if kind == "count":
-        q_numbers = set(_NUMBER_RE.findall(question))
-        undated = _DATE_RE.sub(" ", sentence)  # 23/5 or năm 2024 is not a count
-        return any(n not in q_numbers for n in _NUMBER_RE.findall(undated))
-    return False
-
-
-def key_terms(question: str) -> list[str]:
-    """Place and person names (runs of 2+ capitalized syllables) and numbers of 2+ digits in a
-    question: an article that answers it mentions them all (folded, lowercased)."""
-    words = _WORD_RE.findall(unify_tones(question))
-    terms, run = [], []
-    for position, word in enumerate(words + [""]):
-        # The first word is capitalized anyway; it counts only as part of a longer name.
-        starts_question = position == 0 and not (len(words) > 1 and words[1][:1].isupper())
-        if word[:1].isupper() and not starts_question:
-            run.append(word)
-            continue
-        if len(run) >= 2:
-            terms.append(" ".join(run))
-        run = []
-    terms += _KEY_NUMBER_RE.findall(question)
-    return [fold_diacritics(t).lower() for t in terms]
+@dataclass(frozen=True)
+class _Scored:
+    score: float
+    n: int  # hit number
+    span: tuple[int, int]
+    typed: bool
 
 
 class Answerer:
@@ -122,7 +84,6 @@ class Answerer:
         self._similarity_calibrated = "e5" in index.manifest["embedder"]["id"].lower()
 
     def answer(self, question: str, hits: list[Hit], query_vector: np.ndarray | None) -> Answer:
-        s = self.settings
         if not hits:
             return Answer(ABSTAIN_MESSAGE, (), True)
         folded = not has_diacritics(question)
@@ -131,82 +92,166 @@ class Answerer:
         total = sum(idf.values()) or 1.0
 
         def coverage(text: str) -> float:
-            present = set(search_tokens(text, folded=folded))
+            present = _token_set(text, folded)
             return sum(w for t, w in idf.items() if t in present) / total
 
         kind = question_type(question)
-        candidates = []  # (hit number, (start, end), lexical, similarity, has the asked-for type)
+        scored, best_similarity = self._score_sentences(question, hits, query_vector, kind, coverage)
+        if not scored:
+            return Answer(ABSTAIN_MESSAGE, (), True)
+        best_per_hit: dict[int, _Scored] = {}
+        for item in scored:
+            best_per_hit.setdefault(item.n, item)
+        citations = tuple(
+            Citation(hit, *best_per_hit[n].span) if n in best_per_hit else Citation(hit, hit.passage.start, hit.passage.start)
+            for n, hit in enumerate(hits)
+        )
+        best_coverage = max(coverage(h.passage.text + " " + h.article.title) for h in hits)
+        if self._too_far(best_coverage, best_similarity):
+            return Answer(ABSTAIN_MESSAGE, (), True)
+        found = verdicts(self.index, question, [h.article for h in hits])
+        eligible = [n for n, h in enumerate(hits) if _complete(found.get(h.article.doc_id))]
+        if not eligible:
+            return self._partial_or_abstain(question, hits, found, best_per_hit, citations)
+        if kind == "author":
+            # The byline is metadata, not body text: the answer names it and cites the article.
+            for n in eligible:
+                byline = hits[n].article.byline
+                if byline:
+                    return Answer(f"{byline} [{n + 1}]\nTác giả bài «{hits[n].article.title}».", citations, False,
+                                  short_answer=byline, short_source=n + 1)
+        allowed = set(eligible)
+        ranked = [x for x in scored if x.n in allowed]
+        if not ranked:
+            return Answer(ABSTAIN_MESSAGE, (), True)
+        return self._compose(question, kind, hits, ranked, citations)
+
+    # --- scoring ------------------------------------------------------------
+
+    def _score_sentences(self, question, hits, query_vector, kind, coverage) -> tuple[list[_Scored], float]:
+        """Candidate sentences best first, and the best sentence similarity."""
+        s = self.settings
+        rows = []  # (n, span, lexical, similarity, typed)
         for n, hit in enumerate(hits):
             article = hit.article
             for a, b, row in self.index.article_sentences(article.doc_id):
-                if b <= hit.passage.start or a >= hit.passage.end:
+                outside = b <= hit.passage.start or a >= hit.passage.end
+                if outside and n >= s.whole_article_hits:
                     continue
                 sentence = article.text[a:b]
                 similarity = float(self.index.sentence_vector(row) @ query_vector) if query_vector is not None else 0.0
                 lexical = coverage(sentence if len(sentence) > 40 else f"{article.title} {sentence}")
-                candidates.append((n, (a, b), lexical, similarity, _has_type(kind, sentence, question)))
-        if not candidates:
-            return Answer(ABSTAIN_MESSAGE, (), True)
-        sims = [c[3] for c in candidates]
+                rows.append((n, (a, b), lexical - (s.outside_passage_penalty if outside else 0.0), similarity,
+                             has_type(kind, sentence, question)))
+        if not rows:
+            return [], 0.0
+        sims = [r[3] for r in rows]
         low, spread = min(sims), (max(sims) - min(sims)) or 1.0
+        scored = [
+            _Scored(s.lexical_weight * lex + s.semantic_weight * (sim - low) / spread + s.rank_weight / (n + 1)
+                    + (s.type_bonus if typed else 0.0), n, span, typed)
+            for n, span, lex, sim, typed in rows
+        ]
+        return sorted(scored, key=lambda x: (-x.score, x.n, x.span)), max(sims)
 
-        def score(n: int, lexical: float, similarity: float, typed: bool) -> float:
-            semantic = (similarity - low) / spread
-            return s.lexical_weight * lexical + s.semantic_weight * semantic + s.rank_weight / (n + 1) + (s.type_bonus if typed else 0.0)
-
-        scored = sorted(
-            ((score(n, lex, sim, typed), n, span, typed) for n, span, lex, sim, typed in candidates),
-            key=lambda x: (-x[0], x[1], x[2]),
-        )
-        best_per_hit: dict[int, tuple] = {}
-        for item in scored:
-            best_per_hit.setdefault(item[1], item)
-        citations = tuple(
-            Citation(hit, *best_per_hit[n][2]) if n in best_per_hit else Citation(hit, hit.passage.start, hit.passage.start)
-            for n, hit in enumerate(hits)
-        )
-        best_coverage = max(coverage(h.passage.text + " " + h.article.title) for h in hits)
-        if self._abstain(question, hits, best_coverage, max(sims)):
-            return Answer(ABSTAIN_MESSAGE, (), True)
-        ranked = sorted(best_per_hit.values(), key=lambda x: (-x[0], x[1]))
-        if kind == "author":
-            # The byline is metadata, not body text: the answer names it and cites the article.
-            for n, hit in enumerate(hits):
-                if hit.article.byline:
-                    return Answer(f"Tác giả bài «{hit.article.title}»: {hit.article.byline} [{n + 1}]", citations, False)
-        _, n, (a, b), typed = ranked[0]
-        article = hits[n].article
-        following = next(((x, y) for x, y, _ in self.index.article_sentences(article.doc_id) if x >= b), None)
-        if kind and not typed and following and _has_type(kind, article.text[following[0]:following[1]], question):
-            # News often names the event in one sentence and who/when/how many in the next.
-            spans = [(n, (a, following[1]))]
-            citations = tuple(Citation(c.hit, a, following[1]) if i == n else c for i, c in enumerate(citations))
-        else:
-            spans = [(n, (a, b))]
-            if len(ranked) > 1:
-                second = ranked[1]
-                if second[0] >= s.second_sentence_ratio * ranked[0][0] or (kind and not typed and second[3]):
-                    spans.append((second[1], second[2]))
-        text = " ".join(f"{hits[i].article.text[x:y].strip()} [{i + 1}]" for i, (x, y) in spans)
-        return Answer(text, citations, False)
-
-    def _abstain(self, question: str, hits: list[Hit], best_coverage: float, best_similarity: float) -> bool:
+    def _too_far(self, best_coverage: float, best_similarity: float) -> bool:
         s = self.settings
         if not self._similarity_calibrated:
-            if best_coverage < s.min_coverage:
-                return True
-        elif best_similarity < s.min_similarity or (best_coverage < s.min_coverage and best_similarity < s.weak_similarity):
-            return True
-        keys = key_terms(question)
-        if keys:
-            # The question's names and numbers must all appear together in one retrieved article.
-            for article in {h.article.doc_id: h.article for h in hits}.values():
-                evidence = " ".join(_WORD_RE.findall(fold_diacritics(unify_tones(f"{article.title} {article.text}")).lower()))
-                if all(_contains_term(evidence, k) for k in keys):
-                    return False
-            return True
-        return False
+            return best_coverage < s.min_coverage
+        return best_similarity < s.min_similarity or (best_coverage < s.min_coverage and best_similarity < s.weak_similarity)
+
+    # --- composing ----------------------------------------------------------
+
+    def _sentences(self, doc_id: str) -> list[tuple[int, int]]:
+        return [(a, b) for a, b, _ in self.index.article_sentences(doc_id)]
+
+    def _compose(self, question: str, kind: str | None, hits: list[Hit], ranked: list[_Scored], citations) -> Answer:
+        """The best sentence, the short answer out of it (or out of the next sentence, another good sentence
+        of the same article, or for a date the lead), and a second article's sentence when it scores as high."""
+        s = self.settings
+        top = ranked[0]
+        n = top.n
+        article = hits[n].article
+        sentences = self._sentences(article.doc_id)
+        spans = [top.span]
+        short = find_short(kind, question, article, top.span, None) if kind else None
+        if kind and short is None:
+            following = next(((x, y) for x, y in sentences if x >= top.span[1]), None)
+            # The lead dates the event the article reports; news often names the event in one sentence
+            # and who / when / how many in the next.
+            others = [sentences[0]] if kind == "when" and sentences else []
+            others += [following] if following else []
+            others += [x.span for x in ranked[1:] if x.n == n and x.typed and x.score >= s.same_article_ratio * top.score]
+            for span in dict.fromkeys(others):
+                short = find_short(kind, question, article, span, None)
+                if short is not None:
+                    spans.append(span)
+                    break
+        if kind in ("who", "count") and short is not None:
+            # Two people (or numbers) in one article: the one the question describes best.
+            for x in ranked[1:]:
+                if x.n != n or not x.typed or x.score < s.same_article_ratio * top.score or x.span in spans:
+                    continue
+                other = find_short(kind, question, article, x.span, None)
+                if other is not None and other.fit > short.fit:
+                    short, spans = other, [top.span, x.span]
+        if len(spans) == 1:
+            # A close second sentence of the same article often holds what the best one only leads to.
+            shown = " ".join(article.text[top.span[0]:top.span[1]].split())
+            close = next((x for x in ranked[1:] if x.n == n and x.score >= s.same_article_second_ratio * top.score
+                          and " ".join(article.text[x.span[0]:x.span[1]].split()) != shown), None)  # a caption repeats a sentence
+            if close is not None:
+                spans.append(close.span)
+        spans.sort()
+        # The citation marks the sentence the short answer stands in (both, when they are adjacent).
+        marked = next((x for x in spans if short and x[0] <= short.start < x[1]), top.span)
+        if len(spans) == 2 and spans[1][0] - spans[0][1] <= 2:
+            marked = (spans[0][0], spans[1][1])
+        citations = tuple(Citation(c.hit, *marked) if i == n else c for i, c in enumerate(citations))
+        parts = [(n, span) for span in spans]
+        second = next((x for x in ranked if x.n != n), None)
+        if second is not None and len(parts) == 1 and second.score >= s.second_sentence_ratio * top.score:
+            parts.append((second.n, second.span))
+        evidence = " ".join(f"{hits[i].article.text[x:y].strip()} [{i + 1}]" for i, (x, y) in parts)
+        if kind == "posted":
+            return self._posted(hits, ranked, citations, evidence)
+        if short is None:
+            return Answer(evidence, citations, False)
+        return Answer(f"{short.shown} [{n + 1}]\n{evidence}", citations, False, short_answer=short.shown, short_source=n + 1,
+                      short_start=short.start, short_end=short.end)
+
+    def _posted(self, hits, ranked, citations, evidence) -> Answer:
+        """`... được đăng ngày nào?`: the publication date, which is metadata, not body text."""
+        n = ranked[0].n
+        date = hits[n].article.date
+        if not date:
+            return Answer(evidence, citations, False)
+        shown = f"{date[8:10]}/{date[5:7]}/{date[:4]}"
+        return Answer(f"{shown} [{n + 1}]\nBài «{hits[n].article.title}» đăng ngày {shown}. {evidence}", citations, False,
+                      short_answer=shown, short_source=n + 1)
+
+    def _partial_or_abstain(self, question, hits, found: dict[str, Verdict], best_per_hit, citations) -> Answer:
+        """No retrieved article satisfies the question: say which year is missing and show the nearest, or abstain."""
+        for n, hit in enumerate(hits):
+            verdict = found.get(hit.article.doc_id)
+            if verdict is None or n not in best_per_hit or not verdict.only_years_missing():
+                continue
+            missing = verdict.missing_years()
+            nearest = verdict.conflict_years[0] if verdict.conflict_years else (hit.article.date or "")[:4]
+            a, b = best_per_hit[n].span
+            sentence = hit.article.text[a:b].strip()
+            intro = f"Kho không có bài về {missing_topic(question, missing[0])}."
+            near = f"Gần nhất: năm {nearest} — " if nearest else "Gần nhất: "
+            return Answer(f"{intro} {near}{sentence} [{n + 1}]", citations, False, partial=True)
+        return Answer(ABSTAIN_MESSAGE, (), True)
 
 
-def _contains_term(text: str, term: str) -> bool:
-    return re.search(r"(?<!\w)" + re.escape(term) + r"(?!\w)", text) is not None
+@lru_cache(maxsize=65536)
+def _token_set(text: str, folded: bool) -> frozenset[str]:
+    """Search tokens of a sentence; the same sentences are read again for question after question."""
+    return frozenset(search_tokens(text, folded=folded))
+
+
+def _complete(verdict: Verdict | None) -> bool:
+    return verdict is None or verdict.complete
+

@@ -171,6 +171,18 @@ class LexicalIndex:
         length = sum(int(p.lengths[p.live].sum()) for p in parts)
         self.avg_length = length / self.num_docs if self.num_docs else 1.0
 
+    @classmethod
+    def build(cls, folder: Path, texts: Sequence[str]) -> LexicalIndex:
+        """One segment's postings of `texts` written into `folder` and opened (for tools and tests)."""
+        write_postings(folder, texts)
+
+        def load(path):
+            return np.load(path, mmap_mode="r").view(np.ndarray)
+
+        spaces = {space: SegmentPostings.open(folder / space, load) for space in SPACES}
+        part = LexicalPart(spaces, load(folder / "lengths.npy"), np.ones(len(texts), dtype=bool), 0)
+        return cls([part], len(texts))
+
     def _live_postings(self, token: str, folded: bool):
         space = "folded" if folded else "accented"
         for part in self.parts:

@@ -6,15 +6,17 @@ generation, so a running server picks up a rebuilt index without a restart."""
 from __future__ import annotations
 
 import logging
+import re
 import threading
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
+from qa.accents import AccentModel
 from qa.answer import Answer, Answerer
 from qa.embedders import Embedder, load_embedder
 from qa.index import IndexError_, LoadedIndex, current_generation, read_manifest
 from qa.retrieve import Hit, search
 from qa.settings import MODES, Settings
-from qa.text import normalize
+from qa.text import has_diacritics, normalize
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +57,8 @@ class Engine:
         self._segments: dict = {}  # open segments, reused by the next commit (they are immutable)
         self._bad_generation: str | None = None
         self.problem: str | None = None  # a Vietnamese notice while a newer index cannot be used
+        self._accents: tuple[str, AccentModel] | None = None  # (index generation, model)
+        self._accents_lock = threading.Lock()
 
     @property
     def index(self) -> LoadedIndex:
@@ -102,9 +106,31 @@ class Engine:
             raise QuestionError(f"Khoảng ngày không hợp lệ: từ ngày {since} sau đến ngày {until}.")
         index = self.index
         index.verify()  # once a question: files of the served commit still have their recorded sizes
-        vector = self.query_vector(question) if (mode or self.settings.mode) != "bm25" else None
+        understood = self.understood_as(question)
+        vector = self.query_vector(understood) if (mode or self.settings.mode) != "bm25" else None
+        # Dense channels get the question with its diacritics restored; BM25 gets it as typed, so that a
+        # question without accents is still matched by its folded twin when a restored syllable is wrong.
         return search(index, self._embedder, question, self.settings, k=k, mode=mode,
                       since=since, until=until, query_vector=vector)
+
+    def accent_model(self) -> AccentModel:
+        """The diacritics model of the loaded index: the index's own when it has one, else built from its
+        articles on first use; one per index generation."""
+        index = self.index
+        with self._accents_lock:
+            if self._accents is None or self._accents[0] != index.generation:
+                own = getattr(index, "accent_model", None)
+                model = own() if callable(own) else AccentModel.from_texts(
+                    f"{article.title}\n{article.text}" for article in map(index.article, index.doc_ids()))
+                self._accents = (index.generation, model)
+            return self._accents[1]
+
+    def understood_as(self, question: str) -> str:
+        """The question with diacritics restored when it was typed without any; else as it is."""
+        question = normalize(question).strip()
+        if has_diacritics(question) or not any(ch.isalpha() for ch in question):
+            return question
+        return self.accent_model().restore(question)
 
     def query_vector(self, question: str):
         """The question's vector; the last few are kept, since search and answer both need it."""
@@ -128,7 +154,10 @@ class Engine:
     def answer(self, question: str, hits: list[Hit]) -> Answer:
         """The answer out of `hits` (already retrieved for `question`)."""
         self.index  # noqa: B018 - the answerer belongs to the loaded generation
-        return self._answerer.answer(normalize(question).strip(), hits, self.query_vector(question))
+        question = normalize(question).strip()
+        understood = self.understood_as(question)
+        answer = self._answerer.answer(understood, hits, self.query_vector(understood))
+        return replace(answer, understood_as=understood) if understood != question else answer
 
     def status(self) -> dict:
         m = self.index.manifest
@@ -150,14 +179,24 @@ class Engine:
 def answer_to_dict(answer: Answer) -> dict:
     """The `qa ask --json` object (also the UI's /ask endpoint)."""
     sources = []
-    for c in answer.citations:
+    cited = cited_numbers(answer)
+    for n, c in enumerate(answer.citations, 1):
         p, a = c.hit.passage, c.hit.article
         sources.append({
             "pid": p.pid, "doc_id": p.doc_id, "title": a.title, "url": a.url, "date": a.date,
             "text": p.text, "start": p.start, "end": p.end,
             "sentence_start": c.sentence_start, "sentence_end": c.sentence_end, "score": round(c.hit.score, 6),
+            "cited": n in cited,
         })
-    return {"answer": answer.text, "abstained": answer.abstained, "sources": sources}
+    return {"answer": answer.text, "abstained": answer.abstained, "partial": answer.partial,
+            "short_answer": answer.short_answer, "short_source": answer.short_source,
+            "short_start": answer.short_start, "short_end": answer.short_end,
+            "understood_as": answer.understood_as, "sources": sources}
+
+
+def cited_numbers(answer: Answer) -> set[int]:
+    """The n of every [n] the answer text cites."""
+    return {int(n) for n in re.findall(r"\[(\d+)\]", answer.text) if 0 < int(n) <= len(answer.citations)}
 
 
 def marked_snippet(passage_text: str, start: int, sentence_start: int, sentence_end: int, left: str = "«", right: str = "»") -> str:
@@ -170,15 +209,22 @@ def marked_snippet(passage_text: str, start: int, sentence_start: int, sentence_
 
 
 def render_text(answer: Answer) -> str:
-    """Human output: the answer with its [n] markers, then the numbered sources."""
-    lines = [answer.text]
-    if answer.citations:
-        lines += ["", "Nguồn:"]
-    for n, c in enumerate(answer.citations, 1):
-        a, p = c.hit.article, c.hit.passage
-        meta = " · ".join(x for x in (a.date, a.url) if x)
-        lines.append(f"[{n}] {a.title} ({p.doc_id}){' — ' + meta if meta else ''} · điểm {c.hit.score:.4f}")
-        lines.append("    " + marked_snippet(p.text, p.start, c.sentence_start, c.sentence_end).replace("\n", " "))
+    """Human output: the answer with its [n] markers, then the sources it cites (supporting sentence
+    between « »), then the other sources retrieved ("Nguồn khác", unmarked). Ranks, never raw scores."""
+    lines = [f"Hiểu câu hỏi là: {answer.understood_as}", ""] if answer.understood_as else []
+    lines.append(answer.text)
+    cited = cited_numbers(answer)
+    for title, numbers in (("Nguồn:", sorted(cited)), ("Nguồn khác:", [n for n in range(1, len(answer.citations) + 1) if n not in cited])):
+        if not numbers:
+            continue
+        lines += ["", title]
+        for n in numbers:
+            c = answer.citations[n - 1]
+            a, p = c.hit.article, c.hit.passage
+            meta = " · ".join(x for x in (a.date, a.url) if x)
+            lines.append(f"[{n}] {a.title} ({p.doc_id}){' — ' + meta if meta else ''}")
+            snippet = marked_snippet(p.text, p.start, c.sentence_start, c.sentence_end) if n in cited else p.text
+            lines.append("    " + snippet.replace("\n", " "))
     return "\n".join(lines)
 
 

@@ -15,11 +15,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from qa.answer_metrics import ANSWER_METRICS, answer_metrics
 from qa.settings import MODES, Settings
 from qa.text import fold_diacritics, unify_tones
 
 CURVE_K = 20
-METRICS = ("recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10", "answer_hit", "abstain_accuracy", "latency_ms_p50", "latency_ms_p95")
+METRICS = ("recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10", "answer_hit", "abstain_accuracy", *ANSWER_METRICS,
+           "latency_ms_p50", "latency_ms_p95")
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,8 @@ class Question:
     gold: tuple[str, ...]  # doc ids; empty when the corpus cannot answer
     answers: tuple[str, ...]  # gold answer strings (any one counts)
     group: str = ""  # for SQuAD: the article title (halves are reported apart)
+    previous: str = ""  # a follow-up: the question asked before it in the conversation
+    twin_of: str = ""  # the id of the question this one restates with diacritics (unaccented twins are compared)
 
 
 @dataclass
@@ -37,6 +41,8 @@ class QuestionResult:
     answer: str
     abstained: bool
     latency_ms: float
+    partial: bool = False
+    short_answer: str | None = None
 
 
 @dataclass
@@ -56,7 +62,8 @@ def load_questions(path: Path) -> list[Question]:
         try:
             r = json.loads(line)
             answer = r.get("answer", "")
-            questions.append(Question(str(r["id"]), r["question"], tuple(r["gold"]), (answer,) if answer else ()))
+            questions.append(Question(str(r["id"]), r["question"], tuple(r["gold"]), (answer,) if answer else (),
+                                      previous=r.get("previous", ""), twin_of=r.get("twin_of", "")))
         except (ValueError, KeyError, TypeError) as exc:
             raise ValueError(f"{path}:{number}: not a question record ({exc})") from None
     if not questions:
@@ -157,13 +164,16 @@ def score_mode(questions: list[Question], results: list[QuestionResult]) -> Mode
         m["ndcg@10"] = sum(ndcg_at(g, rk, 10) for g, rk in zip(golds, ranked)) / len(golds)
         with_answers = [(q, r) for q, r in answerable if q.answers]
         m["answer_hit"] = (
-            sum(not r.abstained and answer_hit(q.answers, r.answer) for q, r in with_answers) / len(with_answers) if with_answers else 0.0
+            sum(not r.abstained and not r.partial and answer_hit(q.answers, r.answer) for q, r in with_answers) / len(with_answers)
+            if with_answers else 0.0
         )
         curve = [sum(recall_at(g, rk, k) for g, rk in zip(golds, ranked)) / len(golds) for k in range(1, CURVE_K + 1)]
     else:
-        m.update({k: 0.0 for k in METRICS[:6]})
+        m.update({k: 0.0 for k in ("recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10", "answer_hit")})
         curve = []
-    m["abstain_accuracy"] = sum(r.abstained == (not q.gold) for q, r in zip(questions, results)) / len(questions)
+    # A partial answer ("the corpus has no article on this in 2019; nearest: 2023") declines the question asked.
+    m["abstain_accuracy"] = sum((r.abstained or r.partial) == (not q.gold) for q, r in zip(questions, results)) / len(questions)
+    m.update(answer_metrics(questions, results, answer_hit))
     latencies = [r.latency_ms for r in results]
     m["latency_ms_p50"] = percentile(latencies, 0.5)
     m["latency_ms_p95"] = percentile(latencies, 0.95)
@@ -173,17 +183,27 @@ def score_mode(questions: list[Question], results: list[QuestionResult]) -> Mode
 def run_questions(engine, questions: list[Question], mode: str, progress: bool = True) -> list[QuestionResult]:
     from tqdm import tqdm
 
+    from qa.followup import contextualize
+
     results = []
     for q in tqdm(questions, desc=mode, unit="q", file=sys.stderr, disable=not progress, mininterval=1.0):
         started = time.perf_counter()
-        hits = engine.search(q.question, k=CURVE_K, mode=mode)
-        answer = engine.answer(q.question, hits[: engine.settings.k])
+        asked = contextualize(q.question, q.previous) if q.previous else q.question
+        hits = engine.search(asked, k=CURVE_K, mode=mode)
+        answer = engine.answer(asked, hits[: engine.settings.k])
         latency = (time.perf_counter() - started) * 1000
         docs: dict[str, float] = {}
         for h in hits:
             docs.setdefault(h.passage.doc_id, h.score)
-        results.append(QuestionResult(list(docs.items()), answer.text, answer.abstained, latency))
+        results.append(QuestionResult(list(docs.items()), answer.text, answer.abstained, latency, answer.partial, short_span(answer)))
     return results
+
+
+def short_span(answer) -> str | None:
+    """The short answer as extracted from the article (without a year added for display)."""
+    if answer.short_answer is None or answer.short_start is None:
+        return answer.short_answer
+    return answer.citations[answer.short_source - 1].hit.article.text[answer.short_start:answer.short_end]
 
 
 # --- outputs ------------------------------------------------------------------
@@ -209,6 +229,15 @@ def format_table(modes: dict[str, ModeReport]) -> str:
     rows = [header, "|" + "---|" * (len(METRICS) + 1)]
     for mode, report in modes.items():
         rows.append(f"| {mode} | " + " | ".join(_fmt(k, report.metrics[k]) for k in METRICS) + " |")
+    return "\n".join(rows)
+
+
+def twins_table(twins: dict) -> str:
+    """recall@1 and answer_hit of the unaccented questions next to their accented twins."""
+    rows = ["| mode | side | recall@1 | mrr@10 | answer_hit | short_f1 |", "|---|---|---|---|---|---|"]
+    for mode, sides in twins["modes"].items():
+        for side, m in sides.items():
+            rows.append(f"| {mode} | {side} | {m['recall@1']:.3f} | {m['mrr@10']:.3f} | {m['answer_hit']:.3f} | {m['short_f1']:.3f} |")
     return "\n".join(rows)
 
 
@@ -274,6 +303,14 @@ def evaluate(engine, questions: list[Question], modes: list[str], dataset: str, 
                 "questions": len(sub),
                 "modes": {m: score_mode(sub, [results_by_mode[m][i] for i in idx]).metrics for m in modes},
             }
+    twins = [q for q in questions if q.twin_of]
+    if twins:
+        position = {q.qid: i for i, q in enumerate(questions)}
+        pairs = [(position[q.twin_of], position[q.qid]) for q in twins if q.twin_of in position]
+        out["twins"] = {"pairs": len(pairs), "modes": {
+            m: {side: score_mode([questions[p[k]] for p in pairs], [results_by_mode[m][p[k]] for p in pairs]).metrics
+                for k, side in ((0, "unaccented"), (1, "accented"))}
+            for m in modes}}
     if reports is not None:
         reports.mkdir(parents=True, exist_ok=True)
         write_qrels(reports / f"{dataset}.qrels", questions)
@@ -290,6 +327,9 @@ def markdown_report(out: dict, per_mode: dict[str, ModeReport]) -> str:
     for name, half in out.get("halves", {}).items():
         lines += [f"## {name.replace('_', ' ')} ({half['questions']} questions)", "",
                   format_table({m: ModeReport(v) for m, v in half["modes"].items()}), ""]
+    if "twins" in out:
+        lines += [f"## Questions without diacritics and their accented twins ({out['twins']['pairs']} pairs)", "",
+                  twins_table(out["twins"]), ""]
     lines += [f"![recall@k]({out['dataset']}.png)", ""]
     return "\n".join(lines)
 
@@ -343,6 +383,9 @@ def run_eval_command(args, settings: Settings) -> int:
     for name, half in out.get("halves", {}).items():
         print(f"\n{name} ({half['questions']} questions)")
         print(format_table({m: ModeReport(v) for m, v in half["modes"].items()}))
+    if "twins" in out:
+        print(f"\nunaccented questions and their accented twins ({out['twins']['pairs']} pairs)")
+        print(twins_table(out["twins"]))
     if args.json_out:
         Path(args.json_out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json_out).write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")

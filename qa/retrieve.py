@@ -8,6 +8,7 @@ from typing import NamedTuple
 import numpy as np
 
 from qa.chunking import Passage
+from qa.constraints import RERANK_DEPTH, rerank_by_constraints
 from qa.corpus import Article
 from qa.embedders import Embedder
 from qa.index import LoadedIndex, RowFilter
@@ -124,7 +125,11 @@ def search(
     for fused_rank, i in enumerate(ranked, 1):
         d, s, b = (ranks.get(name, {}).get(i, (None, None)) for name in ("dense", "sentence", "bm25"))
         hits.append(_Ranked(i, fused[i], d[0], d[1], b[0], b[1], fused_rank, s[0], s[1]))
-    return [Hit(*index.passage(h.row), *h[1:]) for h in diversify(hits, k, settings.max_passages_per_article, index)]
+    # Only the head is read from the index (articles and passage texts): enough for the constraint
+    # rerank and for `k` distinct articles.
+    head = [Hit(*index.passage(h.row), *h[1:]) for h in hits[: max(RERANK_DEPTH, 20 * k)]]
+    head = rerank_by_constraints(index, question, head, settings.constraint_weight)
+    return diversify(head, k, settings.max_passages_per_article)
 
 
 class _Ranked(NamedTuple):
@@ -141,11 +146,11 @@ class _Ranked(NamedTuple):
     sentence_score: float | None
 
 
-def diversify(hits: list[_Ranked], k: int, per_article: int, index: LoadedIndex) -> list[_Ranked]:
+def diversify(hits: list[Hit], k: int, per_article: int) -> list[Hit]:
     """Top `k` with at most `per_article` passages of one article, filled up in rank order if short."""
     chosen, spare, count = [], [], {}
     for hit in hits:
-        article = index.article_key(hit.row)
+        article = hit.passage.doc_id
         if count.get(article, 0) < per_article:
             chosen.append(hit)
             count[article] = count.get(article, 0) + 1

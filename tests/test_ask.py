@@ -66,13 +66,16 @@ def test_sources_are_diverse_across_articles(seed_engine):
 def test_json_shape_and_text_rendering(seed_engine):
     answer = seed_engine.ask(CHAIR_QUESTION, k=3)
     data = answer_to_dict(answer)
-    assert set(data) == {"answer", "abstained", "sources"} and len(data["sources"]) == 3
+    assert set(data) == {"answer", "abstained", "partial", "short_answer", "short_source", "short_start", "short_end",
+                         "understood_as", "sources"} and len(data["sources"]) == 3
     for source in data["sources"]:
         assert set(source) == {"pid", "doc_id", "title", "url", "date", "text", "start", "end",
-                               "sentence_start", "sentence_end", "score"}
-    assert data["sources"][0]["date"] == "2024-01-05"
+                               "sentence_start", "sentence_end", "score", "cited"}
+    assert data["sources"][0]["date"] == "2024-01-05" and data["sources"][0]["cited"]
+    assert data["partial"] is False and data["understood_as"] is None
     text = render_text(answer)
     assert text.startswith(answer.text) and "[1] Bộ Tham mưu Quân khu" in text and "«" in text
+    assert "điểm" not in text  # ranks, never raw (possibly negative) scores
 
 
 def _qa(*args, index):

@@ -98,9 +98,48 @@ def test_qa_eval_on_our_questions_writes_reports(seed_settings, tmp_path):
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["dataset"] == "qs" and report["questions"] == 2 and set(report["modes"]) == {"dense", "bm25", "hybrid"}
     assert report["modes"]["hybrid"]["recall@1"] == 1.0 and report["modes"]["hybrid"]["abstain_accuracy"] == 1.0
+    hybrid = report["modes"]["hybrid"]
+    assert hybrid["short_exact"] == 0.0 and 0.2 < hybrid["short_f1"] < 1.0  # rank and title around the gold name
+    assert hybrid["wrong_confident"] == 0.0 and hybrid["partial_rate"] == 0.0
     for name in ("qs.md", "qs.png", "qs.hybrid.trec", "qs.dense.trec", "qs.bm25.trec", "qs.qrels"):
         assert (tmp_path / "reports" / name).stat().st_size > 0
     assert "| hybrid |" in out.stdout
     again = subprocess.run([sys.executable, "-m", "qa.cli", "eval", "--compare", str(tmp_path / "r.json"), str(tmp_path / "r.json")],
                            cwd=ROOT, capture_output=True, text=True)
     assert again.returncode == 0 and "+0.0000" in again.stdout
+
+
+def test_answer_metrics_short_answers_partial_answers_and_confident_mistakes():
+    from qa.answer_metrics import short_scores, token_f1
+
+    assert token_f1("Thiếu tướng Phạm Hoàng Long", "Phạm Hoàng Long") == pytest.approx(2 * 0.6 * 1.0 / 1.6)
+    assert short_scores("288 đảng viên", ("288 Đảng viên.",)) == (1.0, 1.0)
+    assert short_scores(None, ("288",)) == (0.0, 0.0)
+    questions = [
+        Question("q1", "?", ("a",), ("Phạm Hoàng Long",)),
+        Question("q2", "?", ("b",), ("288",)),
+        Question("q3", "?", (), ()),
+        Question("q4", "?", (), ()),
+    ]
+    results = [
+        QuestionResult([("a", 1.0)], "Thiếu tướng Phạm Hoàng Long [1]\n… [1]", False, 1.0, short_answer="Thiếu tướng Phạm Hoàng Long"),
+        QuestionResult([("b", 1.0)], "Có 300 người. [1]", False, 1.0, short_answer="300 người"),  # confident and wrong
+        QuestionResult([("a", 1.0)], "Kho không có bài về … năm 2019. Gần nhất: …", False, 1.0, partial=True),  # declined
+        QuestionResult([("a", 1.0)], "Phạm Hoàng Long [1]", False, 1.0, short_answer="Phạm Hoàng Long"),  # should have declined
+    ]
+    m = score_mode(questions, results).metrics
+    assert m["short_exact"] == 0.0 and m["short_f1"] == pytest.approx(0.75 / 2, abs=1e-4)
+    assert m["partial_rate"] == 0.25 and m["wrong_confident"] == 0.5
+    assert m["answer_hit"] == 0.5 and m["abstain_accuracy"] == 0.75  # a partial answer declines
+
+
+def test_follow_ups_and_accented_twins_are_read_from_question_files(tmp_path):
+    from qa.evaluate import load_questions
+
+    path = tmp_path / "q.jsonl"
+    rows = [{"id": "a", "question": "Còn năm 2024 thì sao?", "gold": [], "answer": "", "previous": "Ai chủ trì năm 2023?"},
+            {"id": "b", "question": "ai chu tri", "gold": ["d"], "answer": "X"},
+            {"id": "ba", "question": "ai chủ trì", "gold": ["d"], "answer": "X", "twin_of": "b"}]
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    a, b, twin = load_questions(path)
+    assert a.previous == "Ai chủ trì năm 2023?" and twin.twin_of == "b" and b.twin_of == "" and b.previous == ""

@@ -12,6 +12,7 @@ from html import escape
 from urllib.parse import urlsplit
 
 from qa.answer import Answer, Citation
+from qa.engine import cited_numbers
 from qa.retrieve import Hit
 
 _CITATION_RE = re.compile(r"\[(\d+)\]")
@@ -20,6 +21,8 @@ _SOURCE_STYLE = "border-left:3px solid #3b82f6;padding:4px 10px;margin:8px 0"
 _UNCITED_SOURCE_STYLE = "border-left:3px solid rgba(128,128,128,0.5);padding:4px 10px;margin:8px 0;opacity:0.8"
 _MUTED_STYLE = "opacity:0.75;font-size:0.9em"
 _ABSTAIN_STYLE = "border:1px solid #f59e0b;background:rgba(245,158,11,0.12);padding:8px 12px;border-radius:6px"
+_PARTIAL_STYLE = "border-left:3px solid #f59e0b;padding:4px 10px;margin:0 0 10px"
+_SHORT_STYLE = "font-size:1.1em;margin:0 0 6px"
 _TABLE_STYLE = "border-collapse:collapse;font-size:0.9em;margin-top:4px"
 _CELL_STYLE = "border:1px solid rgba(128,128,128,0.4);padding:2px 6px;text-align:left"
 ABSTAIN_TITLE = "Không tìm thấy câu trả lời"
@@ -65,33 +68,39 @@ def _answer_text_html(text: str) -> str:
 
 
 def _source_html(n: int, citation: Citation, cited: bool) -> str:
-    """A source card; one the answer text does not cite is drawn fainter."""
+    """A source card. A cited one shows its supporting sentence marked; one the answer does not cite is
+    drawn fainter and unmarked, so that no unrelated sentence (a photo caption) looks like evidence."""
     hit = citation.hit
     article, passage = hit.article, hit.passage
-    meta = [escape(x) for x in (article.date, passage.doc_id) if x] + [f"điểm {hit.score:.4f}"]
+    meta = [escape(x) for x in (article.date, passage.doc_id) if x]
+    body = (highlighted_passage(passage.text, passage.start, citation.sentence_start, citation.sentence_end) if cited
+            else text_html(passage.text))
     return (
-        f'<div style="{_SOURCE_STYLE if cited else _UNCITED_SOURCE_STYLE}">'
+        f'<div class="{"qa-source" if cited else "qa-source-other"}" style="{_SOURCE_STYLE if cited else _UNCITED_SOURCE_STYLE}">'
         f"<div><strong>[{n}]</strong> {link_html(article.title, article.url)} "
         f'<span style="{_MUTED_STYLE}">· {" · ".join(meta)}</span></div>'
-        f"<div>{highlighted_passage(passage.text, passage.start, citation.sentence_start, citation.sentence_end)}</div>"
+        f"<div>{body}</div>"
         "</div>"
     )
 
 
 def _rank(rank: int | None, score: float | None, digits: int) -> str:
-    return "—" if rank is None or score is None else f"#{rank} ({score:.{digits}f})"
+    """`#rank (score)`; a score below 0 (a fused z-score) means nothing to a reader: the rank alone."""
+    if rank is None:
+        return "—"
+    return f"#{rank}" if score is None or score < 0 else f"#{rank} ({score:.{digits}f})"
 
 
 def _why_row(n: int, hit: Hit) -> str:
     cells = [f"[{n}] {escape(hit.passage.pid)}", _rank(hit.dense_rank, hit.dense_score, 4),
-             _rank(hit.bm25_rank, hit.bm25_score, 3), _rank(hit.fused_rank, hit.score, 4)]
+             _rank(hit.bm25_rank, hit.bm25_score, 3), f"#{n}"]
     return "<tr>" + "".join(f'<td style="{_CELL_STYLE}">{c}</td>' for c in cells) + "</tr>"
 
 
 def why_html(citations: tuple[Citation, ...]) -> str:
     """Collapsed per-source ranks and scores of each retrieval channel (— : not among that channel's candidates)."""
     header = "".join(f'<th style="{_CELL_STYLE}">{h}</th>' for h in ("Nguồn", "Dense: hạng (điểm)", "BM25: hạng (điểm)",
-                                                                       "Cuối cùng: hạng (điểm)"))
+                                                                       "Cuối cùng: hạng"))
     rows = "".join(_why_row(n, c.hit) for n, c in enumerate(citations, 1))
     return (
         '<details><summary>Vì sao?</summary>'
@@ -109,18 +118,31 @@ def abstention_html(answer: Answer) -> str:
 
 
 def answer_html(answer: Answer, asked_as: str | None = None) -> str:
-    """An answer message: text with [n] markers, its sources with the supporting sentence marked, `Vì sao?`.
+    """An answer message: the short answer in bold, the supporting sentence(s) with [n] markers, the cited
+    sources with the supporting sentence marked, the other sources ("Nguồn khác") unmarked, `Vì sao?`.
 
-    `asked_as`: the question as retrieved when it differs from what was typed (a follow-up)."""
+    `asked_as`: the question as retrieved when it differs from what was typed (a follow-up); the
+    answer's own `understood_as` (diacritics restored) wins, since it is what was actually searched."""
     parts = []
-    if asked_as:
-        parts.append(f'<div style="{_MUTED_STYLE}">Hiểu câu hỏi là: <em>{text_html(asked_as)}</em></div>')
+    understood = answer.understood_as or asked_as
+    if understood:
+        parts.append(f'<div style="{_MUTED_STYLE}">Hiểu câu hỏi là: <em>{text_html(understood)}</em></div>')
     if answer.abstained:
         return "".join(parts) + abstention_html(answer)
-    parts.append(f'<p style="margin:0 0 10px">{_answer_text_html(answer.text)}</p>')
-    parts.append("<div><strong>Nguồn</strong></div>")
-    cited = {int(n) for n in _CITATION_RE.findall(answer.text)}
-    parts += [_source_html(n, c, n in cited) for n, c in enumerate(answer.citations, 1)]
+    text = answer.text
+    if answer.short_answer and text.startswith(answer.short_answer):
+        first, _, text = text.partition("\n")
+        parts.append(f'<p class="qa-short" style="{_SHORT_STYLE}"><strong>{_answer_text_html(first)}</strong></p>')
+    style = _PARTIAL_STYLE if answer.partial else "margin:0 0 10px"
+    parts.append(f'<p class="{"qa-partial" if answer.partial else "qa-evidence"}" style="{style}">{_answer_text_html(text)}</p>')
+    cited = cited_numbers(answer)
+    if cited:
+        parts.append("<div><strong>Nguồn</strong></div>")
+        parts += [_source_html(n, answer.citations[n - 1], True) for n in sorted(cited)]
+    others = [n for n in range(1, len(answer.citations) + 1) if n not in cited]
+    if others:
+        parts.append(f'<div style="{_MUTED_STYLE}"><strong>Nguồn khác</strong></div>')
+        parts += [_source_html(n, answer.citations[n - 1], False) for n in others]
     parts.append(why_html(answer.citations))
     return "".join(parts)
 

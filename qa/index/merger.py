@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from qa.accents import AccentModel
 from qa.bm25 import merge_postings
 from qa.index.manifest import with_segments
 from qa.index.segment import Segment, SegmentData
@@ -64,7 +65,8 @@ def merge_segments(index_dir: Path, manifest: dict, catalog: dict, names: list[s
         sh.append(np.load(segment.folder / "sentence_hashes.npy")[keep_s])
         lexical.append((segment.folder / "lexical", new_passage.astype(np.int64), np.asarray(segment.lengths[keep_p])))
     data = SegmentData(articles, np.concatenate(passages), np.concatenate(sentences), np.concatenate(pv), np.concatenate(sv),
-                       np.concatenate(ph), np.concatenate(sh), lambda folder: merge_postings(folder, lexical))
+                       np.concatenate(ph), np.concatenate(sh), lambda folder: merge_postings(folder, lexical),
+                       AccentModel.merge([Segment(index_dir / "segments" / name).accent_model() for name in names]))
     entry = new_segment(index_dir, data, settings)
     table = dict(catalog["articles"])
     for doc_id, value in table.items():

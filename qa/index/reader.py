@@ -65,6 +65,7 @@ class LoadedIndex:
         )
         self._where: dict[str, tuple[int, int]] | None = None
         self._recent: dict[str, tuple[int, int]] = {}
+        self._accents = None
 
     def verify(self) -> None:
         """IndexCorrupt when a mapped file changed size on disk (touching it would kill the process with SIGBUS)."""
@@ -122,11 +123,6 @@ class LoadedIndex:
         i = int(np.searchsorted(offsets, row, side="right")) - 1
         return i, row - int(offsets[i])
 
-    def article_key(self, row: int) -> tuple[int, int]:
-        """(segment, article row) of a global passage row: tells articles apart without reading them."""
-        i, local = self._locate(row, self.passage_offsets)
-        return i, int(self.segments[i].passages[local, 0])
-
     def passage(self, row: int) -> tuple[Passage, Article]:
         i, local = self._locate(row, self.passage_offsets)
         segment = self.segments[i]
@@ -171,6 +167,17 @@ class LoadedIndex:
         a, b = int(segment.article_sentence_rows[row]), int(segment.article_sentence_rows[row + 1])
         base = int(self.sentence_offsets[i])
         return [(int(s[1]), int(s[2]), base + a + k) for k, s in enumerate(segment.sentences[a:b])]
+
+    def accent_model(self):
+        """Syllable statistics of all segments (for diacritics restoration), merged on first use."""
+        if self._accents is None:
+            from qa.accents import AccentModel
+
+            try:
+                self._accents = AccentModel.merge([s.accent_model() for s in self.segments])
+            except SegmentDamaged as exc:
+                raise IndexCorrupt(f"chỉ mục bị hỏng ({exc}): hãy chạy `qa index --full`") from None
+        return self._accents
 
     def sentence_vector(self, row: int) -> np.ndarray:
         i, local = self._locate(row, self.sentence_offsets)

@@ -13,6 +13,7 @@
               passage_hashes.npy, sentence_hashes.npy     uint64 hash of what was embedded (vector reuse)
               passages.ivf, sentences.ivf                 FAISS IVF-SQ8, only past `ann_min_vectors`
               lexical/                                    BM25 postings (qa.bm25)
+              accents.json                                syllable statistics for diacritics restoration (qa.accents)
 
 Deletes are not stored here: the manifest lists the deleted article rows of each segment."""
 
@@ -27,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from qa.accents import AccentModel
 from qa.bm25 import SPACES, SegmentPostings
 from qa.chunking import Passage
 from qa.corpus import Article
@@ -51,6 +53,7 @@ class SegmentData:
     passage_hashes: np.ndarray  # uint64
     sentence_hashes: np.ndarray
     write_lexical: Callable[[Path], None]  # writes the BM25 postings folder (from texts, or merged from segments)
+    accents: AccentModel | None = None  # the diacritics model; None: counted from the articles
 
 
 def date_number(date: str | None) -> int:
@@ -85,6 +88,9 @@ def write_segment(folder: Path, data: SegmentData, ann_min_vectors: int, ann: st
         if ann != "flat" and (ann == "ivf" or len(vectors) >= ann_min_vectors) and len(vectors) > 0:
             _write_ivf(folder / f"{kind}s.ivf", vectors)
     data.write_lexical(folder / "lexical")
+    # The corpus's own syllable statistics, for restoring diacritics of questions typed without them.
+    accents = data.accents or AccentModel.from_texts(f"{a.title}\n{a.text}" for a in arts)
+    accents.save(folder / "accents.json")
     meta = {
         "format": SEGMENT_FORMAT,
         "articles": len(arts),
@@ -191,6 +197,12 @@ class Segment:
     @cached_property
     def sentence_ann(self):
         return self._ann("sentences.ivf")
+
+    def accent_model(self) -> AccentModel:
+        try:
+            return AccentModel.load(self.folder / "accents.json")
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise SegmentDamaged(f"segment {self.name}: accents.json: {exc}") from None
 
     def _ann(self, name: str):
         import faiss
