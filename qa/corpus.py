@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import re
@@ -270,6 +271,15 @@ def jsonl_article(line: str, source: str) -> Article:
     return structured_article(record, source)
 
 
+_OS_REASONS = {errno.ENOENT: "không có tệp này", errno.EACCES: "không có quyền đọc", errno.EPERM: "không có quyền đọc",
+               errno.EISDIR: "là một thư mục", errno.EIO: "lỗi đọc đĩa", errno.ENAMETOOLONG: "tên quá dài"}
+
+
+def os_error_reason(exc: OSError) -> str:
+    """An OSError's reason in Vietnamese (the system's English text for the rare others)."""
+    return _OS_REASONS.get(exc.errno, exc.strerror or type(exc).__name__)
+
+
 def read_articles(path: Path) -> tuple[list[Article], list[str]]:
     """The articles of one corpus file and warnings (Vietnamese, naming the file) for what was skipped.
 
@@ -279,7 +289,7 @@ def read_articles(path: Path) -> tuple[list[Article], list[str]]:
             return read_jsonl_file(path)
         return [read_text_file(path)], []
     except (ValueError, OSError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        reason = os_error_reason(exc) if isinstance(exc, OSError) else str(exc)
         return [], [f"bỏ qua {path}: {reason}"]
 
 

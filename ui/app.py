@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gradio as gr
 
+from ui.login import LOGOUT_PATH
 from ui.service import ChatService, Conversation
 
 TITLE = "Hỏi đáp tin bài Quân khu"
@@ -64,10 +65,13 @@ def upload_help(service: ChatService) -> str:
     )
 
 
-def build_app(service: ChatService, uploads: bool = True, admin_link: str | None = None) -> gr.Blocks:
-    """The chat page. `uploads`: with the upload panel; `admin_link`: where to add articles instead."""
-    with gr.Blocks(title=TITLE) as app:
+def build_app(service: ChatService, uploads: bool = True, admin_link: str | None = None, logout: bool = False) -> gr.Blocks:
+    """The chat page. `uploads`: with the upload panel; `admin_link`: where to add articles instead;
+    `logout`: the page is behind a login."""
+    with gr.Blocks(title=TITLE, analytics_enabled=False) as app:
         gr.Markdown(f"# {TITLE}\nHỏi bằng tiếng Việt về các bài viết trong kho; mỗi câu trả lời kèm nguồn và câu làm căn cứ.")
+        if logout:
+            gr.HTML(f'<a href="{LOGOUT_PATH}">Đăng xuất</a>', elem_id="logout")  # HTML: Markdown links open a new tab
         with gr.Tabs():
             with gr.Tab("Hỏi đáp"):
                 _chat_tab(service, uploads, admin_link)
@@ -84,8 +88,9 @@ def build_app(service: ChatService, uploads: bool = True, admin_link: str | None
 
 def build_admin_app(service: ChatService) -> gr.Blocks:
     """The page behind the login when asking is public: adding articles and updating the index."""
-    with gr.Blocks(title=f"{TITLE}: quản trị") as app:
-        gr.Markdown(f"# {TITLE}: thêm bài viết\n[← Về trang hỏi đáp](/)")
+    with gr.Blocks(title=f"{TITLE}: quản trị", analytics_enabled=False) as app:
+        gr.Markdown(f"# {TITLE}: thêm bài viết")
+        gr.HTML(f'<a href="/">← Về trang hỏi đáp</a> · <a href="{LOGOUT_PATH}">Đăng xuất</a>', elem_id="admin-nav")
         _upload_panel(service)
         gr.Markdown("### Chỉ mục")
         status = gr.HTML(elem_id="index-status")
@@ -117,7 +122,7 @@ def _chat_tab(service: ChatService, uploads: bool, admin_link: str | None) -> No
                 with gr.Accordion("Thêm bài viết", open=True):
                     _upload_panel(service)
             elif admin_link:
-                gr.Markdown(f"**Thêm bài viết:** [đăng nhập trang quản trị]({admin_link}/)", elem_id="admin-link")
+                gr.HTML(f'<strong>Thêm bài viết:</strong> <a href="{admin_link}/">đăng nhập trang quản trị</a>', elem_id="admin-link")
     question.submit(service.respond, [question, chatbot, conversation, mode, k, since, until],
                     [chatbot, question, conversation, notice], api_visibility="private").then(None, None, None, js=SHOW_ANSWER_START_JS)
     new_chat.click(lambda: ([], "", Conversation(), ""), None, [chatbot, question, conversation, notice], api_visibility="private")

@@ -2,8 +2,9 @@
 
 * loopback (the default) without credentials: one open page, uploads included;
 * credentials given (QA_AUTH_USERS="name:password,..." and/or QA_AUTH_FILE with `name:password` lines):
-  the page needs a login; with `public_ask` asking is open and only the admin page (ADMIN_PATH),
-  where articles are added and the index updated, needs the login;
+  the page needs a login (ui.login: a Vietnamese login page, Gradio's auth_dependency); with `public_ask`
+  asking is open and only the admin page (ADMIN_PATH), where articles are added and the index updated,
+  needs the login;
 * off loopback without credentials: refused, unless `--no-auth` says so explicitly.
 Credentials come from the environment or a file, never from the repository.
 """
@@ -20,12 +21,13 @@ import gradio as gr
 import uvicorn
 from fastapi import FastAPI
 
-from qa.corpus import MAX_FILE_BYTES
+from qa.corpus import MAX_FILE_BYTES, os_error_reason
 from qa.embedders import Embedder
 from qa.messages import UserError
 from qa.settings import Settings
-from ui.app import ADMIN_PATH, CSS, build_admin_app, build_app
+from ui.app import ADMIN_PATH, CSS, TITLE, build_admin_app, build_app
 from ui.i18n import vietnamese_i18n
+from ui.login import Sessions, install_login
 from ui.service import ChatService
 
 REPORTS_DIR = Path("eval/reports")
@@ -41,7 +43,7 @@ def read_credentials(settings: Settings) -> list[tuple[str, str]]:
         try:
             lines = settings.auth_file.read_text(encoding="utf-8").splitlines()
         except OSError as exc:
-            raise UserError(f"QA_AUTH_FILE: không đọc được tệp {settings.auth_file} ({exc.strerror}).") from None
+            raise UserError(f"QA_AUTH_FILE: không đọc được tệp {settings.auth_file} ({os_error_reason(exc)}).") from None
         entries += [("QA_AUTH_FILE", i, line.strip()) for i, line in enumerate(lines, 1) if line.strip() and not line.startswith("#")]
     credentials = []
     for source, number, entry in entries:
@@ -76,12 +78,19 @@ def create_app(settings: Settings, auth: list[tuple[str, str]] | None = None, re
         # Gradio's own limit stops what is far too big before it is stored; the Vietnamese check is ui.uploads'.
         "max_file_size": max(settings.upload_max_bytes, MAX_FILE_BYTES), "footer_links": ["api", "gradio", "settings"],
         "run_history": False,
+        "head": "<script>document.documentElement.lang = 'vi';</script>",  # Gradio's page template says lang="en"
     }
-    if auth and settings.public_ask:
-        gr.mount_gradio_app(app, build_admin_app(service), ADMIN_PATH, auth=auth, auth_message=ADMIN_AUTH_MESSAGE, **common)
+    if not auth:
+        gr.mount_gradio_app(app, build_app(service), "/", **common)
+        return app, service
+    sessions = Sessions(auth)
+    if settings.public_ask:
+        install_login(app, sessions, ADMIN_PATH, TITLE, ADMIN_AUTH_MESSAGE)
+        gr.mount_gradio_app(app, build_admin_app(service), ADMIN_PATH, auth_dependency=sessions.user, **common)
         gr.mount_gradio_app(app, build_app(service, uploads=False, admin_link=ADMIN_PATH), "/", **common)
     else:
-        gr.mount_gradio_app(app, build_app(service), "/", auth=auth, auth_message=AUTH_MESSAGE if auth else None, **common)
+        install_login(app, sessions, "/", TITLE, AUTH_MESSAGE)
+        gr.mount_gradio_app(app, build_app(service, logout=True), "/", auth_dependency=sessions.user, **common)
     return app, service
 
 
