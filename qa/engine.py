@@ -29,6 +29,12 @@ def clean_question(question: str, max_chars: int) -> str:
     return question
 
 
+def shown(value, limit: int = 40) -> str:
+    """What the user typed, quoted in a one-line message: whitespace collapsed, cut when long."""
+    text = " ".join(str(value).split())
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def check_date(value: str | None, name: str) -> str | None:
     import datetime
 
@@ -37,7 +43,7 @@ def check_date(value: str | None, name: str) -> str | None:
     try:
         return datetime.date.fromisoformat(str(value).strip()).isoformat()
     except ValueError:
-        raise QuestionError(f"{name}: ngày không hợp lệ «{value}», cần dạng YYYY-MM-DD (ví dụ 2024-01-31).") from None
+        raise QuestionError(f"{name}: ngày không hợp lệ «{shown(value)}», cần dạng YYYY-MM-DD (ví dụ 2024-01-31).") from None
 
 
 def check_range(since: str | None, until: str | None) -> None:
@@ -55,7 +61,7 @@ def check_k(k, max_k: int) -> int | None:
         if value != k and not (isinstance(k, str) and k.strip().lstrip("+-").isdigit()):
             raise ValueError
     except (TypeError, ValueError):
-        raise QuestionError(f"Số nguồn phải là số nguyên từ 1 đến {max_k}, không phải «{k}».") from None
+        raise QuestionError(f"Số nguồn phải là số nguyên từ 1 đến {max_k}, không phải «{shown(k)}».") from None
     if not 1 <= value <= max_k:
         raise QuestionError(f"Số nguồn phải từ 1 đến {max_k}, không phải {value}.")
     return value
@@ -63,7 +69,7 @@ def check_k(k, max_k: int) -> int | None:
 
 def check_mode(mode: str | None) -> str | None:
     if mode is not None and mode not in MODES:
-        raise QuestionError(f"Chế độ tìm kiếm không hợp lệ «{mode}»: dùng {', '.join(MODES)}.")
+        raise QuestionError(f"Chế độ tìm kiếm không hợp lệ «{shown(mode)}»: dùng {', '.join(MODES)}.")
     return mode
 
 

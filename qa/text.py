@@ -71,8 +71,10 @@ def _retone_word(match: re.Match) -> str:
 
 
 def unify_tones(text: str) -> str:
-    """NFC text with one tone-mark placement convention (`hoà` -> `hòa`)."""
-    return _WORD_RE.sub(_retone_word, normalize(text))
+    """NFC text with one tone-mark placement convention (`hoà` -> `hòa`).
+
+    NFC again at the end: a stray combining mark after a re-toned word composes with it."""
+    return normalize(_WORD_RE.sub(_retone_word, normalize(text)))
 
 
 def fold_diacritics(text: str) -> str:
