@@ -40,6 +40,7 @@ class Settings:
     auth_users: str = field(default="", repr=False)
     auth_file: Path | None = None
     public_ask: bool = False  # with credentials: asking without login, uploads still behind it
+    ui_sessions: int = 1000  # chat sessions whose conversation the server keeps (~100 kB each); older ones start anew
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:
@@ -70,7 +71,8 @@ class Settings:
             raise ValueError("QA_MAX_K phải từ 1 trở lên.")
         if not 1 <= self.k <= self.max_k:
             raise ValueError(f"QA_K: số nguồn phải từ 1 đến {self.max_k}.")
-        for name in ("upload_max_bytes", "upload_max_files", "upload_max_texts", "upload_max_queue", "max_question_chars"):
+        for name in ("upload_max_bytes", "upload_max_files", "upload_max_texts", "upload_max_queue", "max_question_chars",
+                     "ui_sessions"):
             if getattr(self, name) < 1:
                 raise ValueError(f"QA_{name.upper()} phải từ 1 trở lên.")
 

@@ -72,7 +72,7 @@ def test_a_file_meaning_too_much_work_is_refused_and_says_how_to_index_it(tmp_pa
     with pytest.raises(UploadError) as caught:
         check_upload(path, "lô lớn.txt", set(), settings)
     message = str(caught.value)
-    assert "«lô lớn.txt»" in message and f"vượt giới hạn {settings.upload_max_texts}" in message and "`qa index`" in message
+    assert "«lô lớn.txt»" in message and f"cần nhúng hơn {settings.upload_max_texts} đoạn và câu" in message and "`qa index`" in message
 
 
 def test_limits_on_files_and_on_the_work_of_one_upload(tmp_path):

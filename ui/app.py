@@ -28,6 +28,8 @@ EXAMPLE_QUESTIONS = [
     "Ai là Cục trưởng Cục Chính trị?",
 ]
 CHAT_PLACEHOLDER = "Câu trả lời trích từ kho bài viết, kèm nguồn [1], [2]… Có thể hỏi tiếp, ví dụ: «Ông ấy giữ chức vụ gì?»"
+# Gradio's copies of uploaded files (the corpus keeps its own): checked hourly, removed after an hour.
+DELETE_CACHE = (3600, 3600)
 MODE_CHOICES = [("Kết hợp (hybrid)", "hybrid"), ("Ngữ nghĩa (dense)", "dense"), ("Từ khóa (BM25)", "bm25")]
 # The chat's label ("Hội thoại") takes its own row above the messages instead of floating over the first line.
 CSS = """
@@ -68,7 +70,7 @@ def upload_help(service: ChatService) -> str:
 def build_app(service: ChatService, uploads: bool = True, admin_link: str | None = None, logout: bool = False) -> gr.Blocks:
     """The chat page. `uploads`: with the upload panel; `admin_link`: where to add articles instead;
     `logout`: the page is behind a login."""
-    with gr.Blocks(title=TITLE, analytics_enabled=False) as app:
+    with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=DELETE_CACHE) as app:
         gr.Markdown(f"# {TITLE}\nHỏi bằng tiếng Việt về các bài viết trong kho; mỗi câu trả lời kèm nguồn và câu làm căn cứ.")
         if logout:
             gr.HTML(f'<a href="{LOGOUT_PATH}">Đăng xuất</a>', elem_id="logout")  # HTML: Markdown links open a new tab
@@ -88,7 +90,7 @@ def build_app(service: ChatService, uploads: bool = True, admin_link: str | None
 
 def build_admin_app(service: ChatService) -> gr.Blocks:
     """The page behind the login when asking is public: adding articles and updating the index."""
-    with gr.Blocks(title=f"{TITLE}: quản trị", analytics_enabled=False) as app:
+    with gr.Blocks(title=f"{TITLE}: quản trị", analytics_enabled=False, delete_cache=DELETE_CACHE) as app:
         gr.Markdown(f"# {TITLE}: thêm bài viết")
         gr.HTML(f'<a href="/">← Về trang hỏi đáp</a> · <a href="{LOGOUT_PATH}">Đăng xuất</a>', elem_id="admin-nav")
         _upload_panel(service)

@@ -12,6 +12,7 @@ Credentials come from the environment or a file, never from the repository.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from dataclasses import dataclass
@@ -69,29 +70,48 @@ def check_exposure(settings: Settings, host: str, no_auth: bool = False) -> list
     return credentials or None
 
 
+# Gradio keeps a record of every request (up to 10,000) and recomputes a pandas summary of them after each
+# one, for its API page's statistics: memory and time per request grow with the count. Keep few, summarise rarely.
+GRADIO_FILE_LIMIT_FACTOR = 5
+NO_UPLOADS_FILE_LIMIT = 1024
+GRADIO_QUEUE_ANALYTICS = {"GRADIO_ANALYTICS_MAX_EVENTS": "200", "GRADIO_ANALYTICS_CACHE_FREQUENCY": "100"}
+
+
 def create_app(settings: Settings, auth: list[tuple[str, str]] | None = None, reports_dir: Path = REPORTS_DIR,
                embedder: Embedder | None = None) -> tuple[FastAPI, ChatService]:
+    for name, value in GRADIO_QUEUE_ANALYTICS.items():  # read when the Blocks' queue is made, below
+        os.environ.setdefault(name, value)
     service = ChatService(settings, reports_dir, embedder=embedder)
     app = FastAPI()
     common = {
         "i18n": vietnamese_i18n(), "css": CSS, "allowed_paths": [str(reports_dir.resolve())],
-        # Gradio's own limit stops what is far too big before it is stored; the Vietnamese check is ui.uploads'.
-        "max_file_size": max(settings.upload_max_bytes, MAX_FILE_BYTES), "footer_links": ["api", "gradio", "settings"],
-        "run_history": False,
+        # Gradio's own limit stops what is far too big before it is stored (its message is English: set well above
+        # the upload limit, whose Vietnamese message comes from ui.uploads).
+        "max_file_size": max(settings.upload_max_bytes, MAX_FILE_BYTES) * GRADIO_FILE_LIMIT_FACTOR,
+        "footer_links": ["api", "gradio", "settings"],
+        "run_history": False, "sessions": settings.ui_sessions,
         "head": "<script>document.documentElement.lang = 'vi';</script>",  # Gradio's page template says lang="en"
     }
     if not auth:
-        gr.mount_gradio_app(app, build_app(service), "/", **common)
+        _mount(app, build_app(service), "/", **common)
         return app, service
     sessions = Sessions(auth)
     if settings.public_ask:
         install_login(app, sessions, ADMIN_PATH, TITLE, ADMIN_AUTH_MESSAGE)
-        gr.mount_gradio_app(app, build_admin_app(service), ADMIN_PATH, auth_dependency=sessions.user, **common)
-        gr.mount_gradio_app(app, build_app(service, uploads=False, admin_link=ADMIN_PATH), "/", **common)
+        _mount(app, build_admin_app(service), ADMIN_PATH, auth_dependency=sessions.user, **common)
+        public = {**common, "max_file_size": NO_UPLOADS_FILE_LIMIT}  # the open page takes no files at all
+        _mount(app, build_app(service, uploads=False, admin_link=ADMIN_PATH), "/", **public)
     else:
         install_login(app, sessions, "/", TITLE, AUTH_MESSAGE)
-        gr.mount_gradio_app(app, build_app(service, logout=True), "/", auth_dependency=sessions.user, **common)
+        _mount(app, build_app(service, logout=True), "/", auth_dependency=sessions.user, **common)
     return app, service
+
+
+def _mount(app: FastAPI, blocks: gr.Blocks, path: str, sessions: int, **options) -> None:
+    # Gradio keeps each session's copy of the page's components (~100 kB here) for its latest 10,000 sessions
+    # by default: up to a gigabyte. `launch` takes the number; a mounted app reads it from the Blocks.
+    blocks.state_session_capacity = sessions
+    gr.mount_gradio_app(app, blocks, path, **options)
 
 
 @dataclass

@@ -1,8 +1,9 @@
 """What the chat's callbacks and API endpoints call: one Engine and one indexing queue for the whole server.
 
-User errors never become Gradio's red "Error" state in the chat: the conversation stays, a Vietnamese
-notice (gr.Warning) says what to fix, and the server log gets one line. The API endpoints answer a bad
-request with gr.Error (programs need an error), also without a traceback in the log."""
+User errors never become Gradio's red "Error" state in the chat: the conversation stays, an inline
+Vietnamese notice says what to fix (Gradio's toasts carry English titles), and the server log gets one
+line. The API endpoints answer a bad request with gr.Error (programs need an error), also without a
+traceback in the log."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ from ui.report import latest_report
 from ui.uploads import LARGE_BATCH_HINT, KnownTexts, UploadError, check_upload, save_upload, saved_ids, saved_line
 
 log = logging.getLogger("qa.ui")
-NOTICE_TITLE = "Chưa hỏi được"
+NOTICE_TITLE = "Chưa hỏi được"  # also the API errors' title
 _NOTICE_STYLE = "border:1px solid #f59e0b;background:rgba(245,158,11,0.12);padding:6px 10px;border-radius:6px"
 
 

@@ -46,9 +46,17 @@ def safe_file_name(name: str) -> str:
     return (stem or "bai_viet") + suffix.lower()
 
 
-def estimate_texts(articles, settings: Settings) -> int:
-    """Texts an index build embeds for these articles: their passages and their sentences."""
-    return sum(len(split_article(a, settings.chunk_size, settings.chunk_overlap)) + len(sentence_spans(a.text)) for a in articles)
+def estimate_texts(articles, settings: Settings, stop_above: int | None = None) -> int:
+    """Texts an index build embeds for these articles: their passages and their sentences (equal texts are
+    embedded once: an upper bound). Counting stops once over `stop_above`: sentences are cheap to count,
+    passages less so."""
+    total = 0
+    for article in articles:
+        total += len(sentence_spans(article.text))
+        if stop_above is not None and total > stop_above:
+            return total
+        total += len(split_article(article, settings.chunk_size, settings.chunk_overlap))
+    return total
 
 
 class KnownTexts:
@@ -88,9 +96,9 @@ def check_upload(path: Path, original_name: str, known_ids: set[str], settings: 
         if owner is not None:
             raise UploadError(f"«{original_name}»: trùng nội dung với bài «{owner}» đã có, bỏ qua.")
         upload = Upload(name, original_name, path.read_bytes(), (article,), 0)
-    texts = estimate_texts(upload.articles, settings)
+    texts = estimate_texts(upload.articles, settings, stop_above=settings.upload_max_texts)
     if texts > settings.upload_max_texts:
-        raise UploadError(f"«{original_name}»: cần nhúng khoảng {texts} đoạn và câu, vượt giới hạn {settings.upload_max_texts} "
+        raise UploadError(f"«{original_name}»: cần nhúng hơn {settings.upload_max_texts} đoạn và câu (ít nhất {texts}), vượt giới hạn "
                           "của một lần tải lên qua trang này. " + LARGE_BATCH_HINT)
     return Upload(upload.name, original_name, upload.data, upload.articles, texts, upload.skipped)
 
