@@ -60,7 +60,7 @@ def check_k(k, max_k: int) -> int | None:
         value = int(k)
         if value != k and not (isinstance(k, str) and k.strip().lstrip("+-").isdigit()):
             raise ValueError
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # None of these is a count: "x", 2.5, nan, inf
         raise QuestionError(f"Số nguồn phải là số nguyên từ 1 đến {max_k}, không phải «{shown(k)}».") from None
     if not 1 <= value <= max_k:
         raise QuestionError(f"Số nguồn phải từ 1 đến {max_k}, không phải {value}.")

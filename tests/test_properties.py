@@ -11,7 +11,7 @@ import unicodedata
 
 import pytest
 from conftest import FakeEmbedder, copy_seeds
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from qa.answer import Answer
@@ -156,6 +156,8 @@ def _ask_never_crashes(engine: Engine, question, k, mode, since, until) -> None:
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(QUESTIONS, KS, MODE_VALUES, DATES, DATES)
+@example("Ai chủ trì hội nghị?", float("inf"), None, None, None)  # found by reading: int(inf) is an OverflowError
+@example("Ai chủ trì hội nghị?", 2.5, "dense", "2024-01-01", "2023-01-01")
 def test_a_question_gives_an_answer_or_a_clear_error(fake_engine, question, k, mode, since, until):
     _ask_never_crashes(fake_engine, question, k, mode, since, until)
 

@@ -164,5 +164,6 @@ def test_without_public_asking_everything_needs_the_login(seed_settings, tmp_pat
         assert "Phạm Hoàng Long" in client.predict(CHAIR_QUESTION, api_name="/ask")["answer"]
         with pytest.raises(AppError, match="Câu hỏi trống"):
             client.predict("  ", api_name="/chat")
+        client.close()  # its open stream would hold the server's shutdown
     finally:
         server.close()
