@@ -6,7 +6,7 @@ INDEX ?= index
 HOST ?= 127.0.0.1
 PORT ?= 7860
 
-.PHONY: install install-dev index run serve test lint bench eval browser clean
+.PHONY: install install-dev index run serve test lint bench eval browser load clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -46,6 +46,11 @@ browser:
 test: install-dev browser
 	$(VENV)/bin/ruff check qa ui tests
 	$(VENV)/bin/python -m pytest -q
+
+# The load test at the issue's size (20 clients x 50 questions during a rebuild, memory over 2,000 questions):
+# figures in tests/artifacts/load.json, reported in eval/reports/reliability.md.
+load: install-dev
+	QA_LOAD_QUESTIONS=50 QA_LOAD_MEMORY_QUESTIONS=2000 $(VENV)/bin/python -m pytest -q -s tests/test_load.py
 
 lint: install-dev
 	$(VENV)/bin/ruff check qa ui tests

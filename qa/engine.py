@@ -34,15 +34,48 @@ def clean_question(question: str, max_chars: int) -> str:
     return question
 
 
+def shown(value, limit: int = 40) -> str:
+    """What the user typed, quoted in a one-line message: whitespace collapsed, cut when long."""
+    text = " ".join(str(value).split())
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def check_date(value: str | None, name: str) -> str | None:
     import datetime
 
-    if not value:
+    if not value or not str(value).strip():
         return None
     try:
-        return datetime.date.fromisoformat(value.strip()).isoformat()
+        return datetime.date.fromisoformat(str(value).strip()).isoformat()
     except ValueError:
-        raise QuestionError(f"{name}: ngày không hợp lệ {value!r}, cần dạng YYYY-MM-DD.") from None
+        raise QuestionError(f"{name}: ngày không hợp lệ «{shown(value)}», cần dạng YYYY-MM-DD (ví dụ 2024-01-31).") from None
+
+
+def check_range(since: str | None, until: str | None) -> None:
+    """Both already checked by check_date (ISO dates compare as strings)."""
+    if since and until and since > until:
+        raise QuestionError(f"Khoảng ngày không hợp lệ: «Từ ngày» {since} muộn hơn «Đến ngày» {until}.")
+
+
+def check_k(k, max_k: int) -> int | None:
+    """The number of sources asked for, 1..max_k (None: the default)."""
+    if k is None:
+        return None
+    try:
+        value = int(k)
+        if value != k and not (isinstance(k, str) and k.strip().lstrip("+-").isdigit()):
+            raise ValueError
+    except (TypeError, ValueError, OverflowError):  # None of these is a count: "x", 2.5, nan, inf
+        raise QuestionError(f"Số nguồn phải là số nguyên từ 1 đến {max_k}, không phải «{shown(k)}».") from None
+    if not 1 <= value <= max_k:
+        raise QuestionError(f"Số nguồn phải từ 1 đến {max_k}, không phải {value}.")
+    return value
+
+
+def check_mode(mode: str | None) -> str | None:
+    if mode is not None and mode not in MODES:
+        raise QuestionError(f"Chế độ tìm kiếm không hợp lệ «{shown(mode)}»: dùng {', '.join(MODES)}.")
+    return mode
 
 
 class Engine:
@@ -99,11 +132,10 @@ class Engine:
     def search(self, question: str, k: int | None = None, mode: str | None = None,
                since: str | None = None, until: str | None = None) -> list[Hit]:
         question = clean_question(question, self.settings.max_question_chars)
-        if mode is not None and mode not in MODES:
-            raise QuestionError(f"Chế độ tìm kiếm không hợp lệ {mode!r}: dùng {', '.join(MODES)}.")
-        since, until = check_date(since, "since"), check_date(until, "until")
-        if since and until and since > until:
-            raise QuestionError(f"Khoảng ngày không hợp lệ: từ ngày {since} sau đến ngày {until}.")
+        mode = check_mode(mode or None)
+        k = check_k(k, self.settings.max_k)
+        since, until = check_date(since, "Từ ngày"), check_date(until, "Đến ngày")
+        check_range(since, until)
         index = self.index
         index.verify()  # once a question: files of the served commit still have their recorded sizes
         understood = self.understood_as(question)

@@ -355,17 +355,17 @@ def run_eval_command(args, settings: Settings) -> int:
         try:
             old, new = (json.loads(Path(p).read_text(encoding="utf-8")) for p in args.compare)
         except (OSError, ValueError) as exc:
-            raise UserError(f"cannot read a report to compare: {exc}") from None
+            raise UserError(f"không đọc được báo cáo để so sánh: {exc}") from None
         print(compare(old, new))
         return 0
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     if not modes or any(m not in MODES for m in modes):
-        raise UserError(f"--modes takes a comma-separated list of {', '.join(MODES)}")
+        raise UserError(f"--modes: danh sách cách nhau bởi dấu phẩy gồm {', '.join(MODES)}")
     if bool(args.questions) == bool(args.squad):
-        raise UserError("give one of --questions FILE or --squad FILE")
+        raise UserError("cần đúng một trong --questions TỆP hoặc --squad TỆP")
     source = Path(args.questions or args.squad)
     if not source.is_file():
-        raise UserError(f"no such file: {source}")
+        raise UserError(f"không có tệp {source}")
     try:
         if args.squad:
             cache = Path(args.cache or os.environ.get("QA_EVAL_CACHE", ".cache/eval"))
@@ -373,7 +373,7 @@ def run_eval_command(args, settings: Settings) -> int:
         else:
             questions = load_questions(source)
     except (ValueError, KeyError) as exc:
-        raise UserError(f"cannot read {source}: {exc}") from None
+        raise UserError(f"không đọc được {source}: {exc}") from None
     if args.limit:
         questions = questions[: args.limit]
     engine = Engine(settings)

@@ -74,9 +74,11 @@ def _retone(word: str) -> str:
 
 
 def unify_tones(text: str) -> str:
-    """NFC text with one tone-mark placement convention (`hoà` -> `hòa`)."""
+    """NFC text with one tone-mark placement convention (`hoà` -> `hòa`).
+
+    NFC again at the end: a stray combining mark after a re-toned word composes with it."""
     # Split keeping the words (odd items); the cached per-word function is then mapped in C.
-    return "".join(map(_retone, _WORD_SPLIT_RE.split(normalize(text))))
+    return normalize("".join(map(_retone, _WORD_SPLIT_RE.split(normalize(text)))))
 
 
 def fold_diacritics(text: str) -> str:

@@ -11,6 +11,9 @@ import pytest
 from qa.embedders import Embedder
 from qa.settings import Settings
 
+# The UI tests' shared server and browser (tests/ui_fixtures.py).
+pytest_plugins = ["ui_fixtures"]
+
 ROOT = Path(__file__).resolve().parent.parent
 SEED_CORPUS = ROOT / "corpus"
 SHARED = ROOT.parent / "shared"

@@ -1,9 +1,11 @@
 import json
+import subprocess
+import sys
 
 import pytest
 
-from qa.corpus import CorpusError, load_corpus
-from tests.conftest import SEED_CORPUS, copy_seeds
+from qa.corpus import CorpusError, load_corpus, read_articles
+from tests.conftest import ROOT, SEED_CORPUS, copy_seeds
 
 
 @pytest.fixture(scope="module")
@@ -54,13 +56,91 @@ def test_unreadable_files_are_skipped_with_a_named_warning(tmp_path):
     copy_seeds(tmp_path)
     (tmp_path / "empty.txt").write_text("")
     (tmp_path / "binary.txt").write_bytes(b"\x00\x01\x02abc")
-    (tmp_path / "latin1.md").write_bytes("Tiêu đề".encode("utf-16"))
+    (tmp_path / "cp1258.md").write_bytes("Xin chào\n\nThân bài.".encode("cp1258"))
     (tmp_path / "bad.jsonl").write_text('{"id": "ok", "text": "Tốt."}\nnot json\n{"id": 3}\n', encoding="utf-8")
     articles, warnings = load_corpus([tmp_path])
     assert len(articles) == 6  # five seeds + the good JSONL line
+    assert sorted(w.split(": ")[0] for w in warnings) == sorted(
+        f"bỏ qua {tmp_path / name}" for name in ("bad.jsonl:2", "bad.jsonl:3", "binary.txt", "cp1258.md", "empty.txt"))
     joined = "\n".join(warnings)
-    for name in ("empty.txt", "binary.txt", "latin1.md", "bad.jsonl:2", "bad.jsonl:3"):
-        assert name in joined
+    for reason in ("tệp rỗng", "tệp nhị phân", "không phải UTF-8 hợp lệ", "JSON không hợp lệ", 'cần các trường chuỗi "id" và "text"'):
+        assert reason in joined
+
+
+# --- issue 9, item 10 ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-8-sig", "utf-32"])
+def test_files_with_a_byte_order_mark_are_decoded(tmp_path, encoding):
+    text = "title: Tiêu đề có dấu\n\nThân bài hòa bình, năm 2024.\n"
+    data = text.encode(encoding)
+    if encoding in ("utf-16-le", "utf-16-be"):  # these codecs write no mark: add it as an editor would
+        data = ("\ufeff" + text).encode(encoding)
+    (tmp_path / "bai.txt").write_bytes(data)
+    (tmp_path / "b.jsonl").write_bytes(('{"id": "j", "text": "Một bài JSONL."}\n').encode("utf-16"))
+    articles, warnings = load_corpus([tmp_path])
+    assert warnings == []
+    by_id = {a.doc_id: a for a in articles}
+    assert by_id["bai"].title == "Tiêu đề có dấu" and by_id["bai"].text == "Thân bài hòa bình, năm 2024."
+    assert by_id["j"].text == "Một bài JSONL."
+
+
+def test_a_huge_file_is_refused_without_being_read(tmp_path):
+    import tracemalloc
+
+    (tmp_path / "ok.txt").write_text("Tiêu đề\n\nThân bài.", encoding="utf-8")
+    with open(tmp_path / "huge.txt", "wb") as f:  # sparse: 1 GiB on paper, nothing on disk
+        f.truncate(1024 ** 3)
+    tracemalloc.start()
+    try:
+        articles, warnings = load_corpus([tmp_path])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert [a.doc_id for a in articles] == ["ok"]
+    assert warnings == [f"bỏ qua {tmp_path / 'huge.txt'}: tệp 1024 MiB, lớn hơn giới hạn 20 MiB"]
+    assert peak < 50 * 1024 * 1024  # the gigabyte was never read into memory
+
+
+def test_nfc_and_nfd_names_of_one_file_are_told_apart(tmp_path):
+    import unicodedata
+
+    nfc, nfd = "hòa_bình", unicodedata.normalize("NFD", "hòa_bình")
+    assert nfc != nfd
+    (tmp_path / f"{nfd}.txt").write_text("Tiêu đề\n\nThân bài một.", encoding="utf-8")
+    articles, _ = load_corpus([tmp_path])
+    assert [a.doc_id for a in articles] == [nfc]  # ids are NFC whatever the file system holds
+    (tmp_path / f"{nfc}.txt").write_text("Tiêu đề\n\nThân bài hai.", encoding="utf-8")
+    with pytest.raises(CorpusError) as caught:
+        load_corpus([tmp_path])
+    message = str(caught.value)
+    assert f"«{nfc}»" in message and "NFC/NFD" in message
+    assert "ho\\u0300a_bi\\u0300nh.txt (tên dạng NFD)" in message  # the NFD name, visibly different
+    assert str(tmp_path / f"{nfc}.txt") in message
+
+
+def test_read_articles_reads_one_file_and_never_raises(tmp_path):
+    (tmp_path / "a.txt").write_text("Tiêu đề\n\nThân bài.", encoding="utf-8")
+    (tmp_path / "b.jsonl").write_text('{"id": "b1", "text": "Một."}\n{"id": "b2"}\n', encoding="utf-8")
+    (tmp_path / "c.md").write_bytes(b"\xff\xff\xff")
+    assert [a.doc_id for a in read_articles(tmp_path / "a.txt")[0]] == ["a"] and read_articles(tmp_path / "a.txt")[1] == []
+    found, warnings = read_articles(tmp_path / "b.jsonl")
+    assert [a.doc_id for a in found] == ["b1"] and warnings == [f'bỏ qua {tmp_path / "b.jsonl"}:2: cần các trường chuỗi "id" và "text"']
+    assert read_articles(tmp_path / "c.md")[0] == [] and "không phải UTF-8 hợp lệ" in read_articles(tmp_path / "c.md")[1][0]
+    assert read_articles(tmp_path / "missing.txt")[0] == [] and "missing.txt" in read_articles(tmp_path / "missing.txt")[1][0]
+
+
+def test_qa_index_prints_each_warning_once_in_vietnamese(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "ok.txt").write_text("Tiêu đề\n\nSáng 2/3, Trung đoàn 999 tổ chức huấn luyện.", encoding="utf-8")
+    (corpus / "rong.txt").write_text("   \n", encoding="utf-8")
+    out = subprocess.run([sys.executable, "-m", "qa.cli", "index", "--quiet", "--corpus", str(corpus), "--index", str(tmp_path / "index")],
+                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stderr.count("rong.txt") == 1, out.stderr
+    assert f"cảnh báo: bỏ qua {corpus / 'rong.txt'}: tệp rỗng" in out.stderr
+    assert "thêm 1, sửa 0, xóa 0, giữ nguyên 0 bài" in out.stdout
 
 
 def test_two_sources_for_one_id_is_an_error_naming_both(tmp_path):

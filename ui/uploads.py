@@ -1,24 +1,24 @@
-"""Adding articles from the browser: validate, save under a safe unique name, update the index."""
+"""Adding articles from the browser: validate, bound the work, skip duplicates, save under a safe unique name.
+
+Indexing what was saved is ui.jobs' business (a background queue); here nothing is embedded. Every
+message is Vietnamese and names the file it is about."""
 
 from __future__ import annotations
 
 import os
 import re
-import sys
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from qa.corpus import ARTICLE_SUFFIXES, CorpusError, read_jsonl_file, read_text_file
-from qa.index import IndexError_, IndexLocked, build_index
+from qa.chunking import split_article
+from qa.corpus import ARTICLE_SUFFIXES, Article, article_id, decode_bytes, jsonl_article, read_text_file
 from qa.settings import Settings
-from qa.text import fold_diacritics, normalize
+from qa.text import fold_diacritics, normalize, sentence_spans
 
-UPLOAD_MAX_BYTES = 2 * 1024 * 1024
-# A build started in a terminal holds the index lock: wait for it rather than fail at once.
-BUILD_LOCK_TIMEOUT_S = 120.0
 _NAME_MAX_CHARS = 80
+LARGE_BATCH_HINT = "Với lô lớn, hãy chép tệp vào thư mục bài viết (corpus/) và chạy `qa index` trong terminal."
 
 
 class UploadError(ValueError):
@@ -28,8 +28,15 @@ class UploadError(ValueError):
 @dataclass(frozen=True)
 class Upload:
     name: str  # the safe file name asked for
-    data: bytes
-    ids: tuple[str, ...]  # article ids of a JSONL file; a text file's id is its saved file name's stem
+    original_name: str
+    data: bytes  # what is saved: the file, or for JSONL its lines that are not duplicates
+    articles: tuple[Article, ...]  # as the indexer will read them; a text file's id is fixed when it is saved
+    texts: int  # passages + sentences its articles mean to embed (at most: equal texts are embedded once)
+    skipped: tuple[str, ...] = ()  # messages for JSONL lines left out as duplicates
+
+    @property
+    def is_jsonl(self) -> bool:
+        return self.name.endswith(".jsonl")
 
 
 def safe_file_name(name: str) -> str:
@@ -40,30 +47,96 @@ def safe_file_name(name: str) -> str:
     return (stem or "bai_viet") + suffix.lower()
 
 
-def check_upload(path: Path, original_name: str, known_ids: set[str]) -> Upload:
-    """The upload, read and parsed as the indexer will; UploadError when it cannot be indexed."""
+def estimate_texts(articles, settings: Settings, stop_above: int | None = None) -> int:
+    """Texts an index build embeds for these articles: their passages and their sentences (equal texts are
+    embedded once: an upper bound). Counting stops once over `stop_above`: sentences are cheap to count,
+    passages less so."""
+    total = 0
+    for article in articles:
+        total += len(sentence_spans(article.text))
+        if stop_above is not None and total > stop_above:
+            return total
+        total += len(split_article(article, settings.chunk_size, settings.chunk_overlap))
+    return total
+
+
+class KnownTexts:
+    """Text hash -> article id of everything an upload must not repeat: the loaded index, the
+    uploads waiting to be indexed, the files accepted earlier in the same upload."""
+
+    def __init__(self, known: dict[str, str] | None = None, lookup: Callable[[str], str | None] | None = None) -> None:
+        self.by_hash: dict[str, str] = dict(known or {})
+        self.lookup = lookup  # further text hashes (the loaded index's catalog), asked one at a time
+
+    def owner(self, article: Article) -> str | None:
+        h = article.text_hash()
+        return self.by_hash.get(h) or (self.lookup(h) if self.lookup else None)
+
+    def add(self, article: Article, doc_id: str | None = None) -> None:
+        self.by_hash.setdefault(article.text_hash(), doc_id or article.doc_id)
+
+
+def check_upload(path: Path, original_name: str, known_ids: set[str], settings: Settings,
+                 known_texts: KnownTexts | None = None) -> Upload:
+    """The upload, read and parsed as the indexer will; UploadError when it cannot or need not be indexed."""
+    known_texts = known_texts or KnownTexts()
     name = safe_file_name(original_name)
     suffix = os.path.splitext(name)[1]
     if suffix not in ARTICLE_SUFFIXES:
         raise UploadError(f"«{original_name}»: chỉ nhận tệp {', '.join(ARTICLE_SUFFIXES)}.")
     size = path.stat().st_size
-    if size > UPLOAD_MAX_BYTES:
-        raise UploadError(f"«{original_name}»: tệp {size / 1048576:.1f} MiB, tối đa {UPLOAD_MAX_BYTES // 1048576} MiB.")
+    if size > settings.upload_max_bytes:
+        raise UploadError(f"«{original_name}»: tệp {size / 1048576:.1f} MiB, tối đa {settings.upload_max_bytes / 1048576:g} MiB. "
+                          + LARGE_BATCH_HINT)
+    if suffix == ".jsonl":
+        upload = _check_jsonl(path, name, original_name, known_ids, known_texts)
+    else:
+        try:
+            article = read_text_file(path)
+        except ValueError as exc:
+            raise UploadError(f"«{original_name}» không đọc được ({exc}).") from None
+        owner = known_texts.owner(article)
+        if owner is not None:
+            raise UploadError(f"«{original_name}»: trùng nội dung với bài «{owner}» đã có, bỏ qua.")
+        upload = Upload(name, original_name, path.read_bytes(), (article,), 0)
+    texts = estimate_texts(upload.articles, settings, stop_above=settings.upload_max_texts)
+    if texts > settings.upload_max_texts:
+        raise UploadError(f"«{original_name}»: cần nhúng hơn {settings.upload_max_texts} đoạn và câu (ít nhất {texts}), vượt giới hạn "
+                          "của một lần tải lên qua trang này. " + LARGE_BATCH_HINT)
+    return Upload(upload.name, original_name, upload.data, upload.articles, texts, upload.skipped)
+
+
+def _check_jsonl(path: Path, name: str, original_name: str, known_ids: set[str], known_texts: KnownTexts) -> Upload:
     try:
-        if suffix == ".jsonl":
-            articles, problems = read_jsonl_file(path)
-            if problems or not articles:
-                raise ValueError("; ".join(p.replace(str(path), "dòng") for p in problems[:3]) or "không có bài viết nào")
-        else:
-            read_text_file(path)
-            articles = []
+        lines = decode_bytes(path.read_bytes()).splitlines()
     except ValueError as exc:
         raise UploadError(f"«{original_name}» không đọc được ({exc}).") from None
-    ids = tuple(a.doc_id for a in articles)
-    duplicates = sorted({i for i, n in Counter(ids).items() if n > 1} | (set(ids) & known_ids))
-    if duplicates:
-        raise UploadError(f"«{original_name}»: mã bài đã có trong kho hoặc lặp lại: {', '.join(duplicates[:5])}.")
-    return Upload(name, path.read_bytes(), ids)
+    problems, kept, skipped, articles = [], [], [], []
+    seen = KnownTexts(known_texts.by_hash)
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            article = jsonl_article(line, f"{path}:{number}")
+        except ValueError as exc:
+            problems.append(f"dòng {number}: {exc}")
+            continue
+        owner = seen.owner(article)
+        if owner is not None:
+            skipped.append(f"«{original_name}» dòng {number} (mã {article.doc_id}): trùng nội dung với bài «{owner}», bỏ qua.")
+            continue
+        seen.add(article)
+        kept.append(line)
+        articles.append(article)
+    if problems:
+        raise UploadError(f"«{original_name}» không đọc được ({'; '.join(problems[:3])}).")
+    if not articles:
+        raise UploadError(" ".join(skipped) if skipped else f"«{original_name}»: không có bài viết nào.")
+    ids = [a.doc_id for a in articles]
+    clashes = sorted({i for i, n in Counter(ids).items() if n > 1} | (set(ids) & known_ids))
+    if clashes:
+        raise UploadError(f"«{original_name}»: mã bài đã có trong kho hoặc lặp lại: {', '.join(clashes[:5])}.")
+    return Upload(name, original_name, ("\n".join(kept) + "\n").encode("utf-8"), tuple(articles), 0, tuple(skipped))
 
 
 def save_upload(upload: Upload, folder: Path, taken_ids: set[str]) -> Path:
@@ -79,7 +152,7 @@ def save_upload(upload: Upload, folder: Path, taken_ids: set[str]) -> Path:
         while True:
             target = folder / (upload.name if n == 1 else f"{stem}-{n}{suffix}")
             n += 1
-            if suffix != ".jsonl" and normalize(target.stem) in taken_ids:
+            if suffix != ".jsonl" and article_id(target) in taken_ids:
                 continue
             try:
                 os.link(hidden, target)  # fails when the name exists: no race with another upload
@@ -90,54 +163,12 @@ def save_upload(upload: Upload, folder: Path, taken_ids: set[str]) -> Path:
         hidden.unlink(missing_ok=True)
 
 
-def _saved_line(upload: Upload, original_name: str, path: Path) -> str:
-    ids = ", ".join(upload.ids) if upload.ids else normalize(path.stem)
+def saved_ids(upload: Upload, path: Path) -> tuple[str, ...]:
+    return tuple(a.doc_id for a in upload.articles) if upload.is_jsonl else (article_id(path),)
+
+
+def saved_line(upload: Upload, path: Path) -> str:
+    ids = ", ".join(saved_ids(upload, path))
     if path.name != upload.name:
-        return f"Tên «{upload.name}» đã có trong kho: đã lưu «{original_name}» thành «{path.name}» (mã bài: {ids})."
-    return f"Đã lưu «{original_name}» thành «{path.name}» (mã bài: {ids})."
-
-
-def add_articles(
-    settings: Settings,
-    files: list[tuple[Path, str]],
-    known_ids: set[str],
-    on_stage: Callable[[float, str], None] = lambda fraction, desc: None,
-) -> str:
-    """Validate and save `files` ((path, original name)) into settings.corpus_dirs[0], then update
-    the index. Returns a report for the user, one line per file and one for the build.
-
-    A build that fails on the new files (e.g. an id claimed twice) removes them again, so the
-    corpus stays indexable."""
-    lines: list[str] = []
-    saved: list[Path] = []
-    taken = set(known_ids)
-    on_stage(0.05, "Kiểm tra tệp")
-    for path, original_name in files:
-        try:
-            upload = check_upload(path, original_name, taken)
-        except UploadError as exc:
-            lines.append(f"{exc} Tệp không được lưu.")
-            continue
-        target = save_upload(upload, settings.corpus_dirs[0], taken)
-        taken |= set(upload.ids) or {normalize(target.stem)}
-        saved.append(target)
-        lines.append(_saved_line(upload, original_name, target))
-    if not saved:
-        return "\n".join(lines or ["Chưa có tệp nào."])
-    on_stage(0.2, "Cập nhật chỉ mục (chờ nếu đang có bản dựng khác)")
-    warnings: list[str] = []
-    try:
-        report = build_index(settings, progress=True, lock_timeout=BUILD_LOCK_TIMEOUT_S, log=warnings.append)
-    except IndexLocked:
-        lines.append("Một tiến trình khác đang cập nhật chỉ mục quá lâu: các tệp đã lưu sẽ vào chỉ mục ở lần cập nhật sau.")
-        return "\n".join(lines)
-    except (CorpusError, IndexError_) as exc:
-        for path in saved:
-            path.unlink(missing_ok=True)
-        lines.append(f"Không cập nhật được chỉ mục ({exc}). Đã gỡ các tệp vừa lưu.")
-        return "\n".join(lines)
-    for warning in warnings:
-        print(warning, file=sys.stderr)
-    lines.append(f"Chỉ mục đã cập nhật: {report.summary()}.")
-    on_stage(1.0, "Xong")
-    return "\n".join(lines)
+        return f"Tên «{upload.name}» đã có trong kho: đã lưu «{upload.original_name}» thành «{path.name}» (mã bài: {ids})."
+    return f"Đã lưu «{upload.original_name}» thành «{path.name}» (mã bài: {ids})."

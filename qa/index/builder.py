@@ -20,7 +20,7 @@ import numpy as np
 from qa import __version__
 from qa.bm25 import write_postings
 from qa.chunking import embedding_input, split_article
-from qa.corpus import Article, CorpusError, corpus_files, read_jsonl_file, read_text_file
+from qa.corpus import Article, CorpusError, corpus_files, id_collision_message, read_articles
 from qa.embedders import Embedder, load_embedder
 from qa.index.embed_cache import EmbeddingCache
 from qa.index.errors import BuildAborted, IndexMismatch
@@ -60,12 +60,9 @@ class BuildReport:
     merged: int = 0  # segments folded together after the build
 
     def summary(self) -> str:
-        dup = f", {len(self.duplicates)} trùng nội dung bị bỏ qua" if self.duplicates else ""
-        return (
-            f"{len(self.added)} bài thêm, {len(self.changed)} bài sửa, {len(self.removed)} bài xoá, "
-            f"{len(self.unchanged)} bài không đổi{dup}; {self.passages} đoạn, {self.sentences} câu "
-            f"({self.embedded} đã nhúng), {self.segments} phân đoạn, trong {self.seconds:.1f} s"
-        )
+        from qa.messages import build_summary
+
+        return build_summary(self)
 
 
 def chunking_params(settings: Settings) -> dict:
@@ -83,7 +80,7 @@ def sentence_input(sentence: str) -> str:
 
 
 def article_text_hash(article: Article) -> str:
-    return hashlib.sha256(article.text.encode()).hexdigest()[:24]
+    return article.text_hash()[:24]
 
 
 class _Progress:
@@ -151,14 +148,9 @@ def diff_corpus(folders: tuple[Path, ...], catalog: dict | None) -> CorpusDiff:
                 unchanged.extend(old[2])
                 files[key] = old
                 continue
-            try:
-                if path.suffix.lower() == ".jsonl":
-                    found, bad_lines = read_jsonl_file(path)
-                    warnings.extend(bad_lines)
-                else:
-                    found, bad_lines = [read_text_file(path)], []
-            except (ValueError, OSError) as exc:
-                warnings.append(f"skipped {path}: {exc}")
+            found, bad_lines = read_articles(path)
+            warnings.extend(bad_lines)
+            if not found:
                 continue
             for article in found:
                 _claim(seen, article.doc_id, article.source or key)
@@ -193,7 +185,7 @@ def diff_corpus(folders: tuple[Path, ...], catalog: dict | None) -> CorpusDiff:
 
 def _claim(seen: dict[str, str], doc_id: str, source: str) -> None:
     if doc_id in seen and seen[doc_id] != source:
-        raise CorpusError(f"mã bài {doc_id!r} bị cả {seen[doc_id]} và {source} dùng: hãy đổi tên một trong hai")
+        raise CorpusError(id_collision_message(doc_id, seen[doc_id], source))
     seen[doc_id] = source
 
 

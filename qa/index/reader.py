@@ -66,6 +66,7 @@ class LoadedIndex:
         self._where: dict[str, tuple[int, int]] | None = None
         self._recent: dict[str, tuple[int, int]] = {}
         self._accents = None
+        self._texts: dict[str, str] | None = None
 
     def verify(self) -> None:
         """IndexCorrupt when a mapped file changed size on disk (touching it would kill the process with SIGBUS)."""
@@ -167,6 +168,14 @@ class LoadedIndex:
         a, b = int(segment.article_sentence_rows[row]), int(segment.article_sentence_rows[row + 1])
         base = int(self.sentence_offsets[i])
         return [(int(s[1]), int(s[2]), base + a + k) for k, s in enumerate(segment.sentences[a:b])]
+
+    def doc_with_text(self, text_hash: str) -> str | None:
+        """The live article whose text (whitespace-insensitive, `Article.text_hash`) it is, if any: from the catalog."""
+        if self._texts is None:
+            from qa.index.manifest import read_catalog
+
+            self._texts = {entry[1]: doc for doc, entry in read_catalog(self.path)["articles"].items()}
+        return self._texts.get(text_hash[:24])
 
     def accent_model(self):
         """Syllable statistics of all segments (for diacritics restoration), merged on first use."""

@@ -1,0 +1,75 @@
+"""Issue 9, item 9: every message of the `qa` command is one Vietnamese line with exit code 2."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from conftest import ROOT
+
+from qa.index import BuildAborted, IndexCorrupt, IndexLocked, IndexMismatch, IndexNotFound
+from qa.messages import index_error_message, is_vietnamese
+
+ENGLISH = ("usage", "error:", "invalid", "argument", "choose from", "required", "unrecognized", "Traceback", "no index")
+
+
+def _qa(*args, env: dict | None = None):
+    return subprocess.run([sys.executable, "-m", "qa.cli", *args], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, **(env or {})})
+
+
+def _assert_one_vietnamese_line(out, *expected: str) -> None:
+    assert out.returncode == 2, out
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1, out.stderr
+    words = " ".join(w for w in lines[0].split() if "/" not in w).lower()  # paths (tmp folders) aside
+    assert is_vietnamese(lines[0]) and not any(word.lower() in words for word in ENGLISH), lines[0]
+    for text in expected:
+        assert text in lines[0], lines[0]
+    assert out.stdout == ""
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["--k", "0"], ("qa ask: --k", "từ 1 đến 50", "không phải 0")),
+    (["--k", "-3"], ("--k", "không phải -3")),
+    (["--k", "ba"], ("--k", "«ba»")),
+    (["--mode", "foo"], ("--mode", "«foo»", "hybrid, dense, bm25")),
+    (["--since", "2024-13-01"], ("--since", "«2024-13-01»", "YYYY-MM-DD")),
+    (["--since", "2024-06-01", "--until", "2024-01-01"], ("Khoảng ngày không hợp lệ", "2024-06-01", "2024-01-01")),
+    (["--json", "--oops"], ("không hiểu đối số: --oops",)),
+])
+def test_bad_options_of_ask(tmp_path, args, expected):
+    _assert_one_vietnamese_line(_qa("ask", "Ai chủ trì hội nghị?", "--index", str(tmp_path), *args), *expected)
+
+
+def test_a_missing_argument_and_a_missing_index(tmp_path):
+    _assert_one_vietnamese_line(_qa("ask"), "thiếu đối số bắt buộc")
+    _assert_one_vietnamese_line(_qa("ask", "Ai?", "--index", str(tmp_path / "none")),
+                                f"Chưa có chỉ mục trong {tmp_path / 'none'}", "`qa index`")
+
+
+def test_bad_settings_from_the_environment(tmp_path):
+    _assert_one_vietnamese_line(_qa("ask", "Ai?", "--index", str(tmp_path), env={"QA_K": "0"}), "QA_K")
+    _assert_one_vietnamese_line(_qa("ask", "Ai?", "--index", str(tmp_path), env={"QA_CANDIDATES": "nhiều"}), "QA_CANDIDATES")
+
+
+def test_help_is_vietnamese():
+    out = _qa("ask", "--help")
+    assert out.returncode == 0 and "Cách dùng: qa ask" in out.stdout and "số nguồn" in out.stdout
+    assert "usage" not in out.stdout and "show this help" not in out.stdout
+
+
+@pytest.mark.parametrize(("error", "expected"), [
+    (IndexNotFound("no index in idx: run `qa index` first"), "Chưa có chỉ mục trong idx: hãy chạy `qa index` trước."),
+    (IndexMismatch("index idx/gen-1 was built with 'a', not 'b': run `qa index --full`"), "qa index --full"),
+    (IndexCorrupt("index idx/gen-1 is damaged (OSError: x): run `qa index --full`"), "bị hỏng"),
+    (IndexLocked("another build of idx is running (pid 4242); try again when it ends"), "tiến trình 4242"),
+    (BuildAborted("fail-point: aborted after 2 embedding batches"), "chỉ mục cũ vẫn dùng được"),
+    (IndexNotFound("Chưa có chỉ mục trong idx (thông báo của chỉ mục)."), "Chưa có chỉ mục trong idx (thông báo của chỉ mục)."),
+])
+def test_index_errors_are_shown_in_vietnamese(error, expected):
+    message = index_error_message(error, "idx")
+    assert expected in message and is_vietnamese(message)
+    assert "/" not in index_error_message(error).replace("`", "")  # the server names no path

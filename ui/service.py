@@ -1,0 +1,212 @@
+"""What the chat's callbacks and API endpoints call: one Engine and one indexing queue for the whole server.
+
+User errors never become Gradio's red "Error" state in the chat: the conversation stays, an inline
+Vietnamese notice says what to fix (Gradio's toasts carry English titles), and the server log gets one
+line. The API endpoints answer a bad request with gr.Error (programs need an error), also without a
+traceback in the log."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from html import escape
+from pathlib import Path
+
+import gradio as gr
+
+from qa.answer import Answer
+from qa.corpus import CorpusError
+from qa.embedders import Embedder, EmbedderError
+from qa.engine import Engine, QuestionError, answer_to_dict, check_date, check_k, check_range, clean_question, render_text
+from qa.followup import contextualize, next_context
+from qa.index import IndexError_
+from qa.messages import index_error_message
+from qa.settings import Settings
+from ui.feedback import feedback_record, record_feedback
+from ui.jobs import IndexJobs, QueueFull
+from ui.render import answer_html, question_html, status_html
+from ui.report import latest_report
+from ui.uploads import LARGE_BATCH_HINT, KnownTexts, UploadError, check_upload, save_upload, saved_ids, saved_line
+
+log = logging.getLogger("qa.ui")
+NOTICE_TITLE = "Chưa hỏi được"  # also the API errors' title
+_NOTICE_STYLE = "border:1px solid #f59e0b;background:rgba(245,158,11,0.12);padding:6px 10px;border-radius:6px"
+
+
+def notice_html(message: str) -> str:
+    return f'<div role="alert" class="qa-notice" style="{_NOTICE_STYLE}"><strong>⚠ {NOTICE_TITLE}:</strong> {escape(message)}</div>'
+
+
+class UserFacingError(Exception):
+    """A Vietnamese message for the user (question, options, or an index that cannot be used)."""
+
+
+@dataclass
+class Conversation:
+    """One browser session's chat memory."""
+
+    topic: str | None = None  # the self-contained question a follow-up leans on
+    answers: dict[int, dict] = field(default_factory=dict)  # chatbot message index -> its feedback record
+
+
+class ChatService:
+    def __init__(self, settings: Settings, reports_dir: Path, embedder: Embedder | None = None) -> None:
+        self.settings = settings
+        self.engine = Engine(settings, embedder=embedder)
+        self.reports_dir = reports_dir
+        self.jobs = IndexJobs(settings, embedder_factory=(lambda: embedder) if embedder is not None else None)
+
+    def ask(self, question: str, k=None, mode: str | None = None, since: str | None = None, until: str | None = None) -> Answer:
+        """engine.ask with the form's options checked; UserFacingError with a Vietnamese message."""
+        try:
+            # Named as the form labels them.
+            since, until = check_date(since, "Từ ngày"), check_date(until, "Đến ngày")
+            check_range(since, until)
+            return self.engine.ask(question, k=check_k(k, self.settings.max_k), mode=mode or None, since=since, until=until)
+        except QuestionError as exc:
+            raise UserFacingError(str(exc)) from None
+        except (IndexError_, EmbedderError, CorpusError) as exc:
+            message = index_error_message(exc) if isinstance(exc, IndexError_) else str(exc)
+            raise UserFacingError(f"Chưa dùng được chỉ mục: {message}") from None
+
+    # --- API endpoints (no conversation context) ---
+
+    def chat_api(self, question: str, k: int | None = None, mode: str | None = None,
+                 since: str | None = None, until: str | None = None) -> str:
+        """Câu trả lời có đánh số [n], rồi các nguồn (như `qa ask`).
+
+        Tùy chọn: k, mode (hybrid|dense|bm25), since/until (YYYY-MM-DD)."""
+        return render_text(self._api_ask(question, k, mode, since, until))
+
+    def ask_api(self, question: str, k: int | None = None, mode: str | None = None,
+                since: str | None = None, until: str | None = None) -> dict:
+        """Đối tượng JSON như `qa ask --json`: answer, abstained, sources."""
+        return answer_to_dict(self._api_ask(question, k, mode, since, until))
+
+    def _api_ask(self, question, k, mode, since, until) -> Answer:
+        try:
+            return self.ask(question, k, mode, since, until)
+        except UserFacingError as exc:
+            log.warning("yêu cầu API bị từ chối: %s", exc)
+            # Toasts render HTML: the message may quote what the user typed.
+            raise gr.Error(escape(str(exc), quote=False), title=NOTICE_TITLE, print_exception=False) from None
+
+    # --- UI callbacks ---
+
+    def respond(self, question: str, history: list, conversation: Conversation, mode: str, k: float,
+                since: str, until: str) -> tuple[list, str, Conversation, str]:
+        """One chat turn: a follow-up is retrieved with the previous topic as context. A question that
+        cannot be asked leaves the conversation and the question box as they were; the notice (HTML) says why."""
+        try:
+            cleaned = clean_question(question, self.settings.max_question_chars)
+            asked_as = contextualize(cleaned, conversation.topic, max_chars=self.settings.max_question_chars)
+            answer = self.ask(asked_as, k, mode, since, until)
+        except (QuestionError, UserFacingError) as exc:
+            log.warning("câu hỏi bị từ chối: %s", exc)
+            return history, question, conversation, notice_html(str(exc))
+        except Exception:  # a bug: logged with its traceback once, the user keeps the conversation
+            log.exception("lỗi khi trả lời câu hỏi")
+            return history, question, conversation, notice_html("Lỗi không mong đợi khi trả lời; hãy thử lại hoặc báo người quản trị.")
+        conversation.topic = next_context(cleaned, conversation.topic)
+        history = [*history, {"role": "user", "content": question_html(cleaned)},
+                   {"role": "assistant", "content": answer_html(answer, asked_as if asked_as != cleaned else None)}]
+        conversation.answers[len(history) - 1] = feedback_record(cleaned, asked_as, answer)
+        return history, "", conversation, ""
+
+    def on_vote(self, conversation: Conversation, vote: gr.LikeData) -> None:
+        record = conversation.answers.get(vote.index if isinstance(vote.index, int) else vote.index[0])
+        if record is not None and vote.liked in (True, False):  # anything else is a vote taken back
+            record_feedback(self.settings.feedback_log, record, "up" if vote.liked else "down")
+
+    def on_upload(self, files: list[str] | None, job_ids: list[int] | None):
+        """Check and save the files, queue one index update for them; returns (files, report, job ids, timer)."""
+        job_ids = list(job_ids or [])
+        lines = self.add_files([(Path(f), Path(f).name) for f in files or []], job_ids)
+        return None, "\n".join([*lines, *self._job_lines(job_ids)]), job_ids, gr.Timer(active=self._any_pending(job_ids))
+
+    def add_files(self, files: list[tuple[Path, str]], job_ids: list[int]) -> list[str]:
+        """Validate and save `files` ((path, original name)) into the first corpus folder and queue a job
+        (appended to `job_ids`). Returns the report lines (Vietnamese), one per file."""
+        if not files:
+            return []
+        limit = self.settings.upload_max_files
+        if len(files) > limit:
+            return [f"Mỗi lần chỉ thêm được tối đa {limit} tệp (đã chọn {len(files)}); không tệp nào được lưu. {LARGE_BATCH_HINT}"]
+        lines: list[str] = []
+        known_ids = self._known_ids()
+        known_texts = KnownTexts(self.jobs.pending_texts(), lookup=self._index_owner)
+        budget = self.settings.upload_max_texts
+        saved: list[Path] = []
+        articles = []
+        for path, original_name in files:
+            try:
+                upload = check_upload(path, original_name, known_ids, self.settings, known_texts)
+                if upload.texts > budget:
+                    raise UploadError(f"«{original_name}»: cần nhúng khoảng {upload.texts} đoạn và câu, vượt phần còn lại "
+                                      f"({budget}) của giới hạn {self.settings.upload_max_texts} cho một lần tải lên. "
+                                      + LARGE_BATCH_HINT)
+            except UploadError as exc:
+                lines.append(f"{exc} Tệp không được lưu.")
+                continue
+            target = save_upload(upload, self.settings.corpus_dirs[0], known_ids)
+            ids = saved_ids(upload, target)
+            known_ids |= set(ids)
+            for doc_id, article in zip(ids, upload.articles, strict=True):
+                known_texts.add(article, doc_id)
+                articles.append((doc_id, article))
+            budget -= upload.texts
+            saved.append(target)
+            lines += [*upload.skipped, saved_line(upload, target)]
+        if saved:
+            try:
+                job = self.jobs.submit(saved, articles, self.settings.upload_max_texts - budget)
+                job_ids.append(job.id)
+            except QueueFull:
+                lines.append("Hàng đợi cập nhật chỉ mục đang đầy: các tệp đã lưu sẽ vào chỉ mục ở lần cập nhật sau "
+                             "(hoặc chạy `qa index` trong terminal).")
+        return lines
+
+    def rebuild(self, job_ids: list[int] | None):
+        """Queue an index update from the corpus folders as they are (files copied in by hand)."""
+        job_ids = list(job_ids or [])
+        try:
+            job_ids.append(self.jobs.submit([], [], 0).id)
+            lines = []
+        except QueueFull:
+            lines = ["Hàng đợi cập nhật chỉ mục đang đầy: hãy thử lại sau."]
+        return "\n".join([*lines, *self._job_lines(job_ids)]), job_ids, gr.Timer(active=True)
+
+    def upload_status(self, report: str, job_ids: list[int] | None):
+        """Timer tick: the report's file lines stay, the job lines are refreshed; the timer stops when all are done."""
+        job_ids = list(job_ids or [])
+        kept = [line for line in (report or "").splitlines() if not line.startswith("Cập nhật chỉ mục #")]
+        return "\n".join([*kept, *self._job_lines(job_ids)]), gr.Timer(active=self._any_pending(job_ids))
+
+    def _job_lines(self, job_ids: list[int]) -> list[str]:
+        return [line for line in (self.jobs.describe(j) for j in job_ids) if line]
+
+    def _any_pending(self, job_ids: list[int]) -> bool:
+        return any(self.jobs.is_pending(j) for j in job_ids)
+
+    def _known_ids(self) -> set[str]:
+        try:
+            return set(self.engine.index.doc_ids())
+        except IndexError_:  # no index yet: the upload builds the first one
+            return set()
+
+    def _index_owner(self, text_hash: str) -> str | None:
+        """The article of the loaded index with this text, if any (from the index's catalog, not its articles)."""
+        try:
+            return self.engine.index.doc_with_text(text_hash)
+        except IndexError_:  # no index yet
+            return None
+
+    def status(self) -> str:
+        try:
+            return status_html(self.engine.status())
+        except (IndexError_, EmbedderError) as exc:
+            message = index_error_message(exc) if isinstance(exc, IndexError_) else str(exc)
+            return f"<p>Chưa có chỉ mục dùng được: {escape(message)}</p>"
+
+    def latest_report(self) -> tuple[str, str | None]:
+        return latest_report(self.reports_dir)
