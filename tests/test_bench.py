@@ -109,7 +109,8 @@ def test_quick_bench_writes_a_complete_sane_report(tmp_path, seed_settings):
     assert (reports / "bench-quick.png").stat().st_size > 10_000
     assert "| passages (sentences) |" in (reports / "bench-quick.md").read_text(encoding="utf-8")
 
-    assert {"schema", "quick", "started_at", "machine", "settings", "notes", "embed", "sizes", "peer", "seed", "seconds"} <= set(report)
+    keys = {"schema", "quick", "started_at", "machine", "settings", "notes", "embed", "ray", "sizes", "peer", "seed", "seconds"}
+    assert keys <= set(report)
     assert report["quick"] is True and any("fake embedder" in n for n in report["notes"])
     assert [r["size"] for r in report["sizes"]] == [1000]
     for row in report["sizes"]:

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa.bench import SAMPLE_QUESTIONS
+from qa.bench.seed import SAMPLE_QUESTIONS
 from qa.corpus import load_corpus
 from qa.engine import Engine
 from qa.index import LoadedIndex, build_index

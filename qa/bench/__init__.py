@@ -104,6 +104,22 @@ def _size_questions(xquad: Path, cache: Path, count: int) -> Path:
     return path
 
 
+def _ray_rows(texts: list[str], settings: Settings, quick: bool) -> dict:
+    """Texts/s with 1 and 2 local Ray workers against the plain pipeline (qa.throughput); not in --quick (cluster start-up)."""
+    if quick:
+        return {"skipped": "--quick: a local Ray cluster takes longer to start than the quick run may last", "lines": []}
+    try:
+        from qa.throughput import describe, ray_throughput
+
+        result = ray_throughput(texts, settings.model)
+    except Exception as exc:  # no Ray installed, or no cluster: the rest of the bench still stands
+        return {"skipped": f"{type(exc).__name__}: {exc}", "lines": []}
+    result["lines"] = describe(result)
+    for line in result["lines"]:
+        _log(f"ray: {line}")
+    return result
+
+
 def run_bench(settings: Settings, sizes: tuple[int, ...] | None = None, quick: bool = False, json_out: Path | None = None,
               reports: Path = Path("eval/reports"), cache: Path = Path(".cache/bench"), xquad: Path | None = None,
               queries: int | None = None) -> dict:
@@ -128,6 +144,8 @@ def run_bench(settings: Settings, sizes: tuple[int, ...] | None = None, quick: b
     }
     texts = embedding_texts(xquad, settings.chunk_size, settings.chunk_overlap, 16 if quick else 200)
     out["embed"] = measure_embedding(texts, EMBED_BATCHES, EMBED_THREADS, _log)
+
+    out["ray"] = _ray_rows(texts, settings, quick)
 
     out["seed"] = run_seed(settings, queries, _log)
     pool = load_pool(xquad, [ROOT / "corpus"])

@@ -145,6 +145,9 @@ def markdown(out: dict, png_name: str) -> str:
     lines += ["## Against LangChain's FAISS vector store (XQuAD-vi)", "",
               f"{out['peer']['documents']} documents, {out['peer']['questions']} questions; the added article has "
               f"{out['peer']['added_words']} words ({out['peer']['added_chunks']} chunks).{charged}", ""] + peer_table(out["peer"]) + [""]
+    ray = out.get("ray", {})
+    ray_lines = [f"- {line}" for line in ray.get("lines", [])] or [f"- {ray.get('skipped', '')}"]
+    lines += ["## Embedding on a local Ray cluster", ""] + ray_lines + [""]
     lines += ["## Seed index (real embedder)", ""] + seed_table(out["seed"]) + [""]
     lines += ["## Targets (issue 7)", ""] + targets_table(out) + [""]
     return "\n".join(lines)
