@@ -234,7 +234,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_serve)
 
     p = with_index(sub.add_parser("bench", help="đo thời gian lập chỉ mục và trả lời trên máy này"))
-    p.add_argument("--queries", type=int, default=50)
+    p.add_argument("--sizes", help="số đoạn của các kho bài sinh ra (mặc định 1000,10000,100000,1000000; --quick: 1000)")
+    p.add_argument("--quick", action="store_true", help="cỡ nhỏ, ít văn bản và câu hỏi hơn (khoảng hai phút)")
+    p.add_argument("--json", dest="json_out", help="ghi thêm báo cáo JSON vào tệp này")
+    p.add_argument("--reports", default="eval/reports", help="thư mục cho bench.json, bench.md, bench.png (bench-quick.* với --quick)")
+    p.add_argument("--cache", default=".cache/bench", help="thư mục cho kho bài sinh ra, chỉ mục và vectơ lưu sẵn")
+    p.add_argument("--xquad", help="tệp XQuAD-vi (mặc định: ../shared/data/xquad/xquad.vi.json cạnh kho mã)")
+    p.add_argument("--queries", type=int, help="số câu hỏi mỗi chế độ và cỡ (mặc định 50; --quick: 25)")
     p.set_defaults(func=cmd_bench)
     return parser
 

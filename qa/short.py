@@ -351,7 +351,11 @@ def find_short(kind: str | None, question: str, article, sentence: tuple[int, in
         span = _document_span(text, a, b, question)
     if span is None or span[1] <= span[0]:
         return None
-    return Short(span[0], span[1], text[span[0]:span[1]], _fit(text[span[0]:span[1]], question))
+    fit = _fit(text[span[0]:span[1]], question)
+    predicate = _predicate(question) if kind == "who" else []
+    if predicate and _fold(text[span[1]:span[1] + 40]).lstrip(" ,").startswith(" ".join(predicate)):
+        fit += 1.0  # `X chủ trì` for `Ai chủ trì`: the person doing what is asked beats one merely described alike
+    return Short(span[0], span[1], text[span[0]:span[1]], fit)
 
 
 def _fit(span: str, question: str) -> float:
