@@ -16,7 +16,6 @@ from functools import lru_cache
 _TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")
 _VOWELS = frozenset("aăâeêioôơuưy")
 _MARKED_VOWELS = frozenset("ăâêôơư")
-_WORD_RE = re.compile(r"[^\W\d_]+")
 _WORD_SPLIT_RE = re.compile(r"([^\W\d_]+)")
 _TOKEN_RE = re.compile(r"\w+")
 # Punctuation that ends a phrase: bigrams never cross it.

@@ -48,13 +48,14 @@ def test_cli_index_with_st_model(tmp_path, st_model):
     assert json.loads(ask.stdout)["sources"][0]["doc_id"] == CHAIR_DOC
 
 
-def test_e5_models_get_their_prompts_and_a_missing_model_is_a_clear_error():
+def test_e5_models_get_their_prompts_and_a_missing_model_is_a_clear_error(tmp_path):
     from qa.embedders import prompts_for
 
     assert prompts_for("intfloat/multilingual-e5-small") == ("query: ", "passage: ")
     assert prompts_for("/models/e5-base-v2/") == ("query: ", "passage: ")
     assert prompts_for("sentence-transformers/all-MiniLM-L6-v2") == ("", "")
-    bad = subprocess.run([sys.executable, "-m", "qa.cli", "index", "--model", "st:/nonexistent/e5-model", "--index", "/tmp/qa-none"],
+    command = [sys.executable, "-m", "qa.cli", "index", "--model", "st:/nonexistent/e5-model", "--index", str(tmp_path / "none")]
+    bad = subprocess.run(command,
                          cwd=ROOT, capture_output=True, text=True, env={"HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin"})
     assert bad.returncode == 2 and "không nạp được mô hình sentence-transformers" in bad.stderr
 

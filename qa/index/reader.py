@@ -83,10 +83,6 @@ class LoadedIndex:
     def generation(self) -> str:
         return self.path.name
 
-    @property
-    def passage_rows(self) -> int:
-        return int(self.passage_offsets[-1])
-
     @classmethod
     def load(cls, index_dir: Path, embedder_id: str | None = None, settings: Settings | None = None,
              opened: dict[str, Segment] | None = None) -> LoadedIndex:

@@ -187,10 +187,6 @@ class Segment:
         return data
 
     @cached_property
-    def row_of(self) -> dict[str, int]:
-        return {doc_id: row for row, doc_id in enumerate(self.columns["doc_id"])}
-
-    @cached_property
     def passage_ann(self):
         return self._ann("passages.ivf")
 
