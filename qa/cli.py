@@ -7,10 +7,10 @@ import json
 import sys
 from pathlib import Path
 
-from qa.messages import UserError
+from qa.errors import UserError
 from qa.settings import DEVICES, MODES, Settings
 
-__all__ = ["UserError", "build_parser", "main"]
+__all__ = ["build_parser", "main"]
 
 
 # --- argument parsing in Vietnamese -------------------------------------------
@@ -108,13 +108,13 @@ def cmd_index(args) -> int:
     settings = _settings(args)
     embedder = None
     if args.ray:  # Ray is imported only here: `qa index` without --ray runs without it
-        from qa.ray_embed import LOCAL, RayEmbedder
+        from qa.embed.ray_embed import LOCAL, RayEmbedder
 
         embedder = RayEmbedder.from_settings(settings, address=None if args.ray == LOCAL else args.ray)
         if not args.quiet:
             print(f"ray: {embedder.describe()}", file=sys.stderr)
     elif settings.device != "auto":
-        from qa.embedders import load_embedder
+        from qa.embed.embedders import load_embedder
 
         embedder = load_embedder(settings.model, device=settings.device)
     try:
@@ -158,9 +158,51 @@ def cmd_serve(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    from qa.evaluate import run_eval_command
+    import os
 
-    return run_eval_command(args, _settings(args))
+    from qa.engine import Engine
+    from qa.evaluation.evaluate import MODES, ModeReport, compare, evaluate, format_table, load_questions, squad_index, twins_table
+
+    settings = _settings(args)
+    if args.compare:
+        try:
+            old, new = (json.loads(Path(p).read_text(encoding="utf-8")) for p in args.compare)
+        except (OSError, ValueError) as exc:
+            raise UserError(f"không đọc được báo cáo để so sánh: {exc}") from None
+        print(compare(old, new))
+        return 0
+    modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    if not modes or any(m not in MODES for m in modes):
+        raise UserError(f"--modes: danh sách cách nhau bởi dấu phẩy gồm {', '.join(MODES)}")
+    if bool(args.questions) == bool(args.squad):
+        raise UserError("cần đúng một trong --questions TỆP hoặc --squad TỆP")
+    source = Path(args.questions or args.squad)
+    if not source.is_file():
+        raise UserError(f"không có tệp {source}")
+    try:
+        if args.squad:
+            cache = Path(args.cache or os.environ.get("QA_EVAL_CACHE", ".cache/eval"))
+            settings, questions = squad_index(source, settings, cache)
+        else:
+            questions = load_questions(source)
+    except (ValueError, KeyError) as exc:
+        raise UserError(f"không đọc được {source}: {exc}") from None
+    if args.limit:
+        questions = questions[: args.limit]
+    engine = Engine(settings)
+    out = evaluate(engine, questions, modes, source.stem, Path(args.reports), halves=bool(args.squad))
+    print(f"{out['dataset']}: {out['questions']} questions, {out['settings']['documents']} documents")
+    print(format_table({m: ModeReport(v) for m, v in out["modes"].items()}))
+    for name, half in out.get("halves", {}).items():
+        print(f"\n{name} ({half['questions']} questions)")
+        print(format_table({m: ModeReport(v) for m, v in half["modes"].items()}))
+    if "twins" in out:
+        print(f"\nunaccented questions and their accented twins ({out['twins']['pairs']} pairs)")
+        print(twins_table(out["twins"]))
+    if args.json_out:
+        Path(args.json_out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json_out).write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
+    return 0
 
 
 def cmd_bench(args) -> int:
@@ -250,17 +292,14 @@ def main(argv: list[str] | None = None) -> int:
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
     args = build_parser().parse_args(argv)
-    from qa.corpus import CorpusError
-    from qa.embedders import EmbedderError
-    from qa.engine import QuestionError
-    from qa.index import BuildAborted, IndexError_
+    from qa.errors import BuildAborted, CorpusError, EmbedderError, IndexProblem, QuestionError
     from qa.messages import index_error_message
 
     try:
         return args.func(args)
     except (UserError, QuestionError, CorpusError, EmbedderError) as exc:
         return _fail(args, str(exc))
-    except (IndexError_, BuildAborted) as exc:
+    except (IndexProblem, BuildAborted) as exc:
         return _fail(args, index_error_message(exc, str(_index_dir(args))))
     except KeyboardInterrupt:
         print(f"qa {args.command}: đã dừng theo yêu cầu", file=sys.stderr)

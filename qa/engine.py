@@ -10,19 +10,16 @@ import re
 import threading
 from dataclasses import asdict, replace
 
-from qa.accents import AccentModel
-from qa.answer import Answer, Answerer
-from qa.embedders import Embedder, load_embedder
-from qa.index import IndexError_, LoadedIndex, current_generation, read_manifest
-from qa.retrieve import Hit, search
+from qa.answer.answerer import Answer, Answerer
+from qa.embed.embedders import Embedder, load_embedder
+from qa.errors import IndexProblem, QuestionError
+from qa.index import LoadedIndex, current_generation, read_manifest
+from qa.language.accents import AccentModel
+from qa.language.text import has_diacritics, normalize
+from qa.search.retrieve import Hit, search
 from qa.settings import MODES, Settings
-from qa.text import has_diacritics, normalize
 
 log = logging.getLogger(__name__)
-
-
-class QuestionError(ValueError):
-    """The question cannot be asked as it is; the message says why (in Vietnamese, for the user)."""
 
 
 def clean_question(question: str, max_chars: int) -> str:
@@ -109,7 +106,7 @@ class Engine:
                     self._embedder = load_embedder(read_manifest(self.settings.index_dir)["embedder"]["model"])
                 index = LoadedIndex.load(self.settings.index_dir, embedder_id=self._embedder.model_id, settings=self.settings,
                                          opened=self._segments)
-            except IndexError_ as exc:
+            except IndexProblem as exc:
                 if self._index is None or current is None:
                     raise
                 if current.name != self._bad_generation:

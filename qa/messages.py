@@ -7,15 +7,11 @@ from __future__ import annotations
 
 import re
 
-from qa.index import BuildAborted, IndexCorrupt, IndexError_, IndexLocked, IndexMismatch, IndexNotFound
+from qa.errors import BuildAborted, IndexCorrupt, IndexLocked, IndexMismatch, IndexNotFound, IndexProblem
 
 # Letters only Vietnamese uses among the languages this project meets: a message with them is already Vietnamese.
 _VIETNAMESE_RE = re.compile(r"[ăâđêôơưàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ]", re.I)
 _PID_RE = re.compile(r"pid (\d+)")
-
-
-class UserError(Exception):
-    """Bad input of the user: the CLI prints it as one line on stderr with exit code 2."""
 
 
 def is_vietnamese(text: str) -> bool:
@@ -42,7 +38,7 @@ def index_error_message(exc: BaseException, where: str | None = None) -> str:
         return f"Một lần cập nhật chỉ mục khác đang chạy{holder}{place}: hãy thử lại khi nó xong."
     if isinstance(exc, BuildAborted):
         return f"Việc cập nhật chỉ mục{place} bị dừng giữa chừng; chỉ mục cũ vẫn dùng được. Hãy chạy lại `qa index`."
-    if isinstance(exc, IndexError_):
+    if isinstance(exc, IndexProblem):
         return f"Không dùng được chỉ mục{place}: hãy chạy `qa index --full`."
     return text
 

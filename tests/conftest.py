@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa.embedders import Embedder
+from qa.embed.embedders import Embedder
 from qa.settings import Settings
 
 # The UI tests' shared server and browser (tests/ui_fixtures.py).

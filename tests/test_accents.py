@@ -7,8 +7,8 @@ import json
 import pytest
 from conftest import CHAIR_QUESTION
 
-from qa.accents import AccentModel
-from qa.text import fold_diacritics
+from qa.language.accents import AccentModel
+from qa.language.text import fold_diacritics
 
 TEXTS = [
     "Thiếu tướng Trần Chí Tâm chủ trì hội nghị tổng kết công tác đảng.",

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from conftest import CHAIR_DOC, CHAIR_QUESTION
 
-from qa.corpus import Article
+from qa.answer.followup import contextualize, next_context
+from qa.answer.short import find_short, question_type
 from qa.engine import answer_to_dict
-from qa.followup import contextualize, next_context
-from qa.short import find_short, question_type
+from qa.ingest.corpus import Article
 
 CUC_CHINH_TRI_DOC = "002_f5868a43e4f9d8e2"
 NGHI_QUYET_DOC = "004_f6daa8ccb9b5dc7d"

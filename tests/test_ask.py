@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from qa.answer import ABSTAIN_MESSAGE
+from qa.answer.answerer import ABSTAIN_MESSAGE
 from qa.engine import answer_to_dict, render_text
 from tests.conftest import CHAIR_DOC, CHAIR_QUESTION, ROOT
 

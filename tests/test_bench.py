@@ -56,7 +56,7 @@ def test_generated_articles_are_deterministic_news_sized_and_dated(pool):
 
 def test_synthetic_corpus_folder_holds_the_first_articles_of_the_stream(pool, tmp_path):
     from qa.bench.synth import SynthCorpus, generate_article
-    from qa.corpus import load_corpus
+    from qa.ingest.corpus import load_corpus
 
     synth = SynthCorpus(tmp_path, pool, 0, 600, 120)
     folder = synth.folder(200)

@@ -1,5 +1,5 @@
-from qa.chunking import split_article
-from qa.corpus import load_corpus
+from qa.ingest.chunking import split_article
+from qa.ingest.corpus import load_corpus
 from tests.conftest import SEED_CORPUS
 
 

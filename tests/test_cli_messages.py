@@ -9,7 +9,7 @@ import sys
 import pytest
 from conftest import ROOT
 
-from qa.index import BuildAborted, IndexCorrupt, IndexLocked, IndexMismatch, IndexNotFound
+from qa.errors import BuildAborted, IndexCorrupt, IndexLocked, IndexMismatch, IndexNotFound
 from qa.messages import index_error_message, is_vietnamese
 
 ENGLISH = ("usage", "error:", "invalid", "argument", "choose from", "required", "unrecognized", "Traceback", "no index")

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from qa.bm25 import LexicalIndex
-from qa.chunking import Passage
-from qa.constraints import ABSENT, BOUND, CONFLICT, PRESENT, extract, missing_topic, rerank_by_constraints, verdicts
-from qa.corpus import Article
-from qa.retrieve import Hit
-from qa.text import fold_diacritics, sentence_spans
+from qa.index.bm25 import LexicalIndex
+from qa.ingest.chunking import Passage
+from qa.ingest.corpus import Article
+from qa.language.text import fold_diacritics, sentence_spans
+from qa.search.constraints import ABSENT, BOUND, CONFLICT, PRESENT, extract, missing_topic, rerank_by_constraints, verdicts
+from qa.search.retrieve import Hit
 
 ARTICLES = [
     Article("y2023", "Bộ Tham mưu Quân khu: Tổng kết công tác đảng, công tác chính trị năm 2023",

@@ -4,7 +4,8 @@ import sys
 
 import pytest
 
-from qa.corpus import CorpusError, load_corpus, read_articles
+from qa.errors import CorpusError
+from qa.ingest.corpus import load_corpus, read_articles
 from tests.conftest import ROOT, SEED_CORPUS, copy_seeds
 
 

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from qa.evaluate import (
+from qa.evaluation.evaluate import (
     Question,
     QuestionResult,
     answer_hit,
@@ -110,7 +110,7 @@ def test_qa_eval_on_our_questions_writes_reports(seed_settings, tmp_path):
 
 
 def test_answer_metrics_short_answers_partial_answers_and_confident_mistakes():
-    from qa.answer_metrics import short_scores, token_f1
+    from qa.evaluation.answer_metrics import short_scores, token_f1
 
     assert token_f1("Thiếu tướng Phạm Hoàng Long", "Phạm Hoàng Long") == pytest.approx(2 * 0.6 * 1.0 / 1.6)
     assert short_scores("288 đảng viên", ("288 Đảng viên.",)) == (1.0, 1.0)
@@ -134,7 +134,7 @@ def test_answer_metrics_short_answers_partial_answers_and_confident_mistakes():
 
 
 def test_follow_ups_and_accented_twins_are_read_from_question_files(tmp_path):
-    from qa.evaluate import load_questions
+    from qa.evaluation.evaluate import load_questions
 
     path = tmp_path / "q.jsonl"
     rows = [{"id": "a", "question": "Còn năm 2024 thì sao?", "gold": [], "answer": "", "previous": "Ai chủ trì năm 2023?"},

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from conftest import CHAIR_DOC, CHAIR_QUESTION
 
-from qa.followup import contextualize, is_follow_up, next_context
-from qa.text import fold_diacritics
+from qa.answer.followup import contextualize, is_follow_up, next_context
+from qa.language.text import fold_diacritics
 
 FOLLOW_UPS = [
     "Còn năm 2024 thì sao?",

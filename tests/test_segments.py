@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from qa.engine import Engine
-from qa.index import IndexCorrupt, IndexNotWritable, LoadedIndex, build_index
+from qa.errors import IndexCorrupt, IndexNotWritable
+from qa.index import LoadedIndex, build_index
 from qa.settings import Settings
 from tests.conftest import CHAIR_DOC, CHAIR_QUESTION, FakeEmbedder, copy_seeds
 

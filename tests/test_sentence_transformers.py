@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from qa.engine import Engine
-from qa.index import IndexMismatch, LoadedIndex, build_index
+from qa.errors import IndexMismatch
+from qa.index import LoadedIndex, build_index
 from qa.settings import Settings
 from tests.conftest import CHAIR_DOC, CHAIR_QUESTION, ROOT, copy_seeds
 
@@ -49,7 +50,7 @@ def test_cli_index_with_st_model(tmp_path, st_model):
 
 
 def test_e5_models_get_their_prompts_and_a_missing_model_is_a_clear_error(tmp_path):
-    from qa.embedders import prompts_for
+    from qa.embed.embedders import prompts_for
 
     assert prompts_for("intfloat/multilingual-e5-small") == ("query: ", "passage: ")
     assert prompts_for("/models/e5-base-v2/") == ("query: ", "passage: ")
@@ -62,13 +63,13 @@ def test_e5_models_get_their_prompts_and_a_missing_model_is_a_clear_error(tmp_pa
 
 # --- devices ---------------------------------------------------------------------------------------------------
 # No GPU on the machines these tests were written on: they prove the CPU path, the precision rule and the clear
-# failure of --device cuda; GPU throughput is measured with qa.throughput.device_throughput where there is one.
+# failure of --device cuda; GPU throughput is measured with qa.embed.throughput.device_throughput where there is one.
 
 PROBE = ["Chiều 05/01, Bộ Tham mưu Quân khu tổ chức Hội nghị tổng kết.", "Thiếu tướng Phạm Hoàng Long chủ trì hội nghị.", "hello"]
 
 
 def test_auto_device_and_half_precision_keep_vectors_within_the_device_tolerance(st_model):
-    from qa.embedders import DEVICE_TOLERANCE, SentenceTransformerEmbedder, cuda_available
+    from qa.embed.embedders import DEVICE_TOLERANCE, SentenceTransformerEmbedder, cuda_available
 
     embedder = SentenceTransformerEmbedder(st_model[3:], device="auto")
     assert embedder.device == ("cuda" if cuda_available() else "cpu")
@@ -84,7 +85,7 @@ def test_auto_device_and_half_precision_keep_vectors_within_the_device_tolerance
 def test_out_of_memory_halves_the_batch_until_it_fits(st_model, monkeypatch):
     import torch
 
-    from qa.embedders import SentenceTransformerEmbedder
+    from qa.embed.embedders import SentenceTransformerEmbedder
 
     embedder = SentenceTransformerEmbedder(st_model[3:], device="cpu")
     expected = embedder.embed_passages(PROBE * 4, batch_size=16)
@@ -101,7 +102,7 @@ def test_out_of_memory_halves_the_batch_until_it_fits(st_model, monkeypatch):
 
 
 def test_device_cuda_fails_clearly_where_it_cannot_be_used(tmp_path):
-    from qa.embedders import cuda_available
+    from qa.embed.embedders import cuda_available
 
     out = subprocess.run([sys.executable, "-m", "qa.cli", "index", "--device", "cuda", "--corpus", str(copy_seeds(tmp_path / "c")),
                           "--index", str(tmp_path / "i")], cwd=ROOT, capture_output=True, text=True,

@@ -1,6 +1,6 @@
 import unicodedata
 
-from qa.text import fold_diacritics, has_diacritics, search_tokens, sentence_spans, unify_tones
+from qa.language.text import fold_diacritics, has_diacritics, search_tokens, sentence_spans, unify_tones
 
 
 def test_old_and_new_tone_placement_unify():

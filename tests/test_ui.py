@@ -14,7 +14,7 @@ from gradio_client.exceptions import AppError
 from playwright.sync_api import expect
 from ui_fixtures import ANSWER_TIMEOUT_MS, ask, question_box, upload
 
-from qa.answer import ABSTAIN_MESSAGE
+from qa.answer.answerer import ABSTAIN_MESSAGE
 from qa.engine import Engine, answer_to_dict, render_text
 from qa.settings import Settings
 from ui.feedback import record_feedback

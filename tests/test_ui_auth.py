@@ -19,7 +19,8 @@ from gradio_client.exceptions import AppError
 from playwright.sync_api import expect
 from ui_fixtures import ANSWER_TIMEOUT_MS, free_port, upload
 
-from qa.messages import UserError, is_vietnamese
+from qa.errors import UserError
+from qa.messages import is_vietnamese
 from qa.settings import Settings
 from ui.server import check_exposure, read_credentials, start_server
 

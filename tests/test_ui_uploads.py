@@ -15,11 +15,11 @@ from conftest import FakeEmbedder, copy_seeds
 from playwright.sync_api import expect
 from ui_fixtures import BUILD_TIMEOUT_MS, PENDING_JOB, ask, upload
 
-from qa.chunking import split_article
-from qa.corpus import read_text_file
 from qa.index import BuildLock, LoadedIndex, build_index
+from qa.ingest.chunking import split_article
+from qa.ingest.corpus import read_text_file
+from qa.language.text import sentence_spans
 from qa.settings import Settings
-from qa.text import sentence_spans
 from ui import jobs as jobs_module
 from ui.jobs import IndexJobs
 from ui.service import ChatService

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from qa.engine import Engine
-from qa.evaluate import evaluate, squad_index
+from qa.evaluation.evaluate import evaluate, squad_index
 from qa.settings import Settings
 from tests.conftest import ROOT, XQUAD
 

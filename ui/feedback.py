@@ -7,7 +7,7 @@ import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
-from qa.answer import Answer
+from qa.answer.answerer import Answer
 
 _WRITE_LOCK = threading.Lock()  # one line per write, never interleaved between sessions
 

@@ -15,9 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qa.corpus import Article, CorpusError
-from qa.embedders import Embedder, EmbedderError, load_embedder
-from qa.index import BuildAborted, IndexError_, IndexLocked, build_index, read_manifest
+from qa.embed.embedders import Embedder, load_embedder
+from qa.errors import BuildAborted, CorpusError, EmbedderError, IndexLocked, IndexProblem
+from qa.index import build_index, read_manifest
+from qa.ingest.corpus import Article
 from qa.messages import build_log_line, build_summary, index_error_message
 from qa.settings import Settings
 
@@ -164,7 +165,7 @@ class IndexJobs:
                 path.unlink(missing_ok=True)
             log.warning("cập nhật chỉ mục #%d không thành công: %s", job.id, exc)
             return "failed", f"không cập nhật được chỉ mục ({exc}). Đã gỡ các tệp vừa lưu."
-        except (IndexError_, BuildAborted, EmbedderError) as exc:  # not the files' fault: they stay for the next build
+        except (IndexProblem, BuildAborted, EmbedderError) as exc:  # not the files' fault: they stay for the next build
             message = str(exc) if isinstance(exc, EmbedderError) else index_error_message(exc)
             log.warning("cập nhật chỉ mục #%d không thành công: %s", job.id, message)
             return "failed", f"không cập nhật được chỉ mục ({message}). Các tệp đã lưu vẫn còn trong kho."
@@ -188,7 +189,7 @@ class IndexJobs:
             else:
                 try:
                     model = read_manifest(self.settings.index_dir)["embedder"]["model"]
-                except IndexError_:
+                except IndexProblem:
                     model = self.settings.model
                 inner = load_embedder(model)
             self._embedder = _ProgressEmbedder(inner)

@@ -11,9 +11,9 @@ import re
 from html import escape
 from urllib.parse import urlsplit
 
-from qa.answer import Answer, Citation
+from qa.answer.answerer import Answer, Citation
 from qa.engine import cited_numbers
-from qa.retrieve import Hit
+from qa.search.retrieve import Hit
 
 _CITATION_RE = re.compile(r"\[(\d+)\]")
 # Inline styles: the chatbot keeps `style` through its sanitizer, and the page CSS is set at launch only.

@@ -22,9 +22,9 @@ import gradio as gr
 import uvicorn
 from fastapi import FastAPI
 
-from qa.corpus import MAX_FILE_BYTES, os_error_reason
-from qa.embedders import Embedder
-from qa.messages import UserError
+from qa.embed.embedders import Embedder
+from qa.errors import UserError
+from qa.ingest.corpus import MAX_FILE_BYTES, os_error_reason
 from qa.settings import Settings
 from ui.app import ADMIN_PATH, CSS, TITLE, build_admin_app, build_app
 from ui.i18n import vietnamese_i18n

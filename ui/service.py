@@ -14,12 +14,11 @@ from pathlib import Path
 
 import gradio as gr
 
-from qa.answer import Answer
-from qa.corpus import CorpusError
-from qa.embedders import Embedder, EmbedderError
-from qa.engine import Engine, QuestionError, answer_to_dict, check_date, check_k, check_range, clean_question, render_text
-from qa.followup import contextualize, next_context
-from qa.index import IndexError_
+from qa.answer.answerer import Answer
+from qa.answer.followup import contextualize, next_context
+from qa.embed.embedders import Embedder
+from qa.engine import Engine, answer_to_dict, check_date, check_k, check_range, clean_question, render_text
+from qa.errors import CorpusError, EmbedderError, IndexProblem, QuestionError
 from qa.messages import index_error_message
 from qa.settings import Settings
 from ui.feedback import feedback_record, record_feedback
@@ -65,8 +64,8 @@ class ChatService:
             return self.engine.ask(question, k=check_k(k, self.settings.max_k), mode=mode or None, since=since, until=until)
         except QuestionError as exc:
             raise UserFacingError(str(exc)) from None
-        except (IndexError_, EmbedderError, CorpusError) as exc:
-            message = index_error_message(exc) if isinstance(exc, IndexError_) else str(exc)
+        except (IndexProblem, EmbedderError, CorpusError) as exc:
+            message = index_error_message(exc) if isinstance(exc, IndexProblem) else str(exc)
             raise UserFacingError(f"Chưa dùng được chỉ mục: {message}") from None
 
     # --- API endpoints (no conversation context) ---
@@ -191,21 +190,21 @@ class ChatService:
     def _known_ids(self) -> set[str]:
         try:
             return set(self.engine.index.doc_ids())
-        except IndexError_:  # no index yet: the upload builds the first one
+        except IndexProblem:  # no index yet: the upload builds the first one
             return set()
 
     def _index_owner(self, text_hash: str) -> str | None:
         """The article of the loaded index with this text, if any (from the index's catalog, not its articles)."""
         try:
             return self.engine.index.doc_with_text(text_hash)
-        except IndexError_:  # no index yet
+        except IndexProblem:  # no index yet
             return None
 
     def status(self) -> str:
         try:
             return status_html(self.engine.status())
-        except (IndexError_, EmbedderError) as exc:
-            message = index_error_message(exc) if isinstance(exc, IndexError_) else str(exc)
+        except (IndexProblem, EmbedderError) as exc:
+            message = index_error_message(exc) if isinstance(exc, IndexProblem) else str(exc)
             return f"<p>Chưa có chỉ mục dùng được: {escape(message)}</p>"
 
     def latest_report(self) -> tuple[str, str | None]:

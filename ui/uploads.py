@@ -12,10 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from qa.chunking import split_article
-from qa.corpus import ARTICLE_SUFFIXES, Article, article_id, decode_bytes, jsonl_article, read_text_file
+from qa.ingest.chunking import split_article
+from qa.ingest.corpus import ARTICLE_SUFFIXES, Article, article_id, decode_bytes, jsonl_article, read_text_file
+from qa.language.text import fold_diacritics, normalize, sentence_spans
 from qa.settings import Settings
-from qa.text import fold_diacritics, normalize, sentence_spans
 
 _NAME_MAX_CHARS = 80
 LARGE_BATCH_HINT = "Với lô lớn, hãy chép tệp vào thư mục bài viết (corpus/) và chạy `qa index` trong terminal."

@@ -82,7 +82,7 @@ def _squad_subset(xquad: Path, quick: bool, cache: Path) -> Path:
 def _peer_added_article() -> dict | None:
     """The seed article closest to 600 words, as a new JSONL record: real news whose sentences XQuAD-vi does not
     hold, so neither side of the comparison finds any of its texts already embedded."""
-    from qa.corpus import load_corpus
+    from qa.ingest.corpus import load_corpus
 
     if not (ROOT / "corpus").is_dir():
         return None
@@ -95,7 +95,7 @@ def _peer_added_article() -> dict | None:
 
 def _size_questions(xquad: Path, cache: Path, count: int) -> Path:
     """XQuAD-vi questions (their contexts are inside the generated articles), an even sample."""
-    from qa.evaluate import load_squad
+    from qa.evaluation.evaluate import load_squad
 
     _, questions = load_squad(xquad)
     step = max(1, len(questions) // count)
@@ -105,11 +105,11 @@ def _size_questions(xquad: Path, cache: Path, count: int) -> Path:
 
 
 def _ray_rows(texts: list[str], settings: Settings, quick: bool) -> dict:
-    """Texts/s with 1 and 2 local Ray workers against the plain pipeline (qa.throughput); not in --quick (cluster start-up)."""
+    """Texts/s with 1 and 2 local Ray workers against the plain pipeline (qa.embed.throughput); not in --quick (cluster start-up)."""
     if quick:
         return {"skipped": "--quick: a local Ray cluster takes longer to start than the quick run may last", "lines": []}
     try:
-        from qa.throughput import describe, ray_throughput
+        from qa.embed.throughput import describe, ray_throughput
 
         result = ray_throughput(texts, settings.model)
     except Exception as exc:  # no Ray installed, or no cluster: the rest of the bench still stands

@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from qa.embedders import Embedder
+from qa.embed.embedders import Embedder
 
 _TOKEN_RE = re.compile(r"\w+")
 # The commonest syllables of Vietnamese news carry little: damped, as IDF would.

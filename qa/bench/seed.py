@@ -18,10 +18,11 @@ SAMPLE_QUESTIONS = [
 def run_seed(settings: Settings, queries: int, log) -> dict:
     """Times on the index at `settings.index_dir`, built from `settings.corpus_dirs` first if there is none."""
     from qa.bench.probe import forget_query_vectors
-    from qa.chunking import embedding_input, split_article
     from qa.engine import Engine
-    from qa.evaluate import percentile
-    from qa.index import IndexNotFound, build_index, read_manifest
+    from qa.errors import IndexNotFound
+    from qa.evaluation.evaluate import percentile
+    from qa.index import build_index, read_manifest
+    from qa.ingest.chunking import embedding_input, split_article
 
     try:
         read_manifest(settings.index_dir)

@@ -41,8 +41,8 @@ class SentencePool:
 
 def load_pool(xquad: Path, seed_dirs: list[Path]) -> SentencePool:
     """Sentences (5-70 words) of the seed articles and of the XQuAD-vi contexts."""
-    from qa.corpus import load_corpus
-    from qa.text import normalize, sentence_spans
+    from qa.ingest.corpus import load_corpus
+    from qa.language.text import normalize, sentence_spans
 
     texts = []
     folders = [d for d in seed_dirs if d.is_dir()]
@@ -100,8 +100,8 @@ def _vary_numbers(sentence: str, rng: np.random.Generator) -> str:
 
 def passages_per_article(pool: SentencePool, seed: int, chunk_size: int, chunk_overlap: int, sample: int = 200) -> float:
     """Mean passages per generated article, with the index's own splitter."""
-    from qa.chunking import split_article
-    from qa.corpus import structured_article
+    from qa.ingest.chunking import split_article
+    from qa.ingest.corpus import structured_article
 
     counts = [
         len(split_article(structured_article(generate_article(pool, seed, i), "bench"), chunk_size, chunk_overlap))

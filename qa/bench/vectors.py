@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.embedders import Embedder
+from qa.embed.embedders import Embedder
 
 
 def _key(text: str) -> str:

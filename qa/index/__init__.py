@@ -7,13 +7,11 @@
     reader.py     a commit's live rows as one index: accessors and vector search
 """
 
-from qa.index.builder import BuildReport, build_index, chunking_params, sentence_input
-from qa.index.errors import BuildAborted, IndexCorrupt, IndexError_, IndexLocked, IndexMismatch, IndexNotFound, IndexNotWritable
+from qa.index.builder import BuildReport, build_index, sentence_input
 from qa.index.manifest import BuildLock, current_generation, read_manifest
 from qa.index.reader import LoadedIndex, RowFilter
 
 __all__ = [
-    "BuildAborted", "BuildLock", "BuildReport", "IndexCorrupt", "IndexError_", "IndexLocked", "IndexMismatch", "IndexNotFound",
-    "IndexNotWritable", "LoadedIndex", "RowFilter", "build_index", "chunking_params", "current_generation", "read_manifest",
+    "BuildLock", "BuildReport", "LoadedIndex", "RowFilter", "build_index", "current_generation", "read_manifest",
     "sentence_input",
 ]

@@ -18,17 +18,14 @@ from pathlib import Path
 import numpy as np
 
 from qa import __version__
-from qa.bm25 import write_postings
-from qa.chunking import embedding_input, split_article
-from qa.corpus import Article, CorpusError, corpus_files, id_collision_message, read_articles
-from qa.embedders import Embedder, load_embedder
+from qa.embed.embedders import Embedder, load_embedder
+from qa.errors import BuildAborted, CorpusError, IndexMismatch
+from qa.index.bm25 import write_postings
 from qa.index.embed_cache import EmbeddingCache
-from qa.index.errors import BuildAborted, IndexMismatch
 from qa.index.manifest import (
     FORMAT_VERSION,
     BuildLock,
     current_generation,
-    next_number,
     read_catalog,
     read_manifest,
     remove_stale,
@@ -36,9 +33,13 @@ from qa.index.manifest import (
     with_segments,
     write_generation,
 )
-from qa.index.segment import Segment, SegmentDamaged, SegmentData, write_segment
+from qa.index.merger import merge_segments, segments_to_merge
+from qa.index.segment import Segment, SegmentDamaged, SegmentData, new_segment
+from qa.ingest.chunking import chunking_params, embedding_input, split_article
+from qa.ingest.corpus import Article, corpus_files, id_collision_message, read_articles
+from qa.language.text import sentence_spans, unify_tones
+from qa.messages import build_summary
 from qa.settings import Settings
-from qa.text import sentence_spans, unify_tones
 
 FAIL_AFTER_BATCHES_ENV = "QA_FAIL_AFTER_BATCHES"  # test fail-point: abort the build after N embedding batches
 
@@ -60,13 +61,7 @@ class BuildReport:
     merged: int = 0  # segments folded together after the build
 
     def summary(self) -> str:
-        from qa.messages import build_summary
-
         return build_summary(self)
-
-
-def chunking_params(settings: Settings) -> dict:
-    return {"splitter": "RecursiveCharacterTextSplitter", "chunk_size": settings.chunk_size, "chunk_overlap": settings.chunk_overlap}
 
 
 def text_hash(kind: str, text: str) -> int:
@@ -266,18 +261,6 @@ def _stack(hashes: np.ndarray, known: dict[int, np.ndarray], dim: int) -> np.nda
     return out
 
 
-def new_segment(index_dir: Path, data: SegmentData, settings: Settings) -> dict:
-    """Write `data` as the next segment; returns its manifest entry."""
-    segments = index_dir / "segments"
-    segments.mkdir(parents=True, exist_ok=True)
-    name = f"seg-{next_number(segments, 'seg-'):06d}"
-    tmp = index_dir / f".tmp-{name}-{os.getpid()}"
-    meta = write_segment(tmp, data, settings.ann_min_vectors, settings.ann)
-    os.rename(tmp, segments / name)
-    return {"name": name, "articles": meta["articles"], "passages": meta["passages"], "sentences": meta["sentences"], "deleted": [],
-            "live_passages": meta["passages"], "live_sentences": meta["sentences"]}
-
-
 def _previous(index_dir: Path, settings: Settings, embedder: Embedder | None, full: bool, log) -> tuple[dict | None, dict | None]:
     """The current manifest and catalog to build on, or (None, None) for a build from scratch."""
     if full or current_generation(index_dir) is None:
@@ -308,8 +291,6 @@ def build_index(
     """Bring `settings.index_dir` up to date with `settings.corpus_dirs`.
 
     `full` ignores the previous commit; `merge` folds all segments into one afterwards."""
-    from qa.index.merger import merge_segments, segments_to_merge
-
     started = time.monotonic()
     index_dir = settings.index_dir
     with BuildLock(index_dir, timeout=lock_timeout):

@@ -19,7 +19,7 @@ import shutil
 import time
 from pathlib import Path
 
-from qa.index.errors import IndexCorrupt, IndexLocked, IndexNotFound, IndexNotWritable
+from qa.errors import IndexCorrupt, IndexLocked, IndexNotFound, IndexNotWritable
 
 FORMAT_VERSION = 3
 

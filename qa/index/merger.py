@@ -12,10 +12,10 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.accents import AccentModel
-from qa.bm25 import merge_postings
+from qa.index.bm25 import merge_postings
 from qa.index.manifest import with_segments
-from qa.index.segment import Segment, SegmentData
+from qa.index.segment import Segment, SegmentData, new_segment
+from qa.language.accents import AccentModel
 from qa.settings import Settings
 
 
@@ -36,7 +36,6 @@ def segments_to_merge(entries: list[dict], settings: Settings, everything: bool 
 
 def merge_segments(index_dir: Path, manifest: dict, catalog: dict, names: list[str], settings: Settings) -> tuple[dict, dict]:
     """A new manifest and catalog in which the segments `names` are replaced by one."""
-    from qa.index.builder import new_segment  # the builder's segment writer
 
     entries = {e["name"]: e for e in manifest["segments"]}
     articles, passages, sentences, pv, sv, ph, sh, lexical = [], [], [], [], [], [], [], []

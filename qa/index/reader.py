@@ -12,12 +12,12 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.bm25 import LexicalIndex, LexicalPart
-from qa.chunking import Passage
-from qa.corpus import Article
-from qa.index.errors import IndexCorrupt, IndexMismatch
+from qa.errors import IndexCorrupt, IndexMismatch
+from qa.index.bm25 import LexicalIndex, LexicalPart
 from qa.index.manifest import FORMAT_VERSION, current_generation, read_manifest
 from qa.index.segment import Segment, SegmentDamaged, date_number
+from qa.ingest.chunking import Passage, chunking_params
+from qa.ingest.corpus import Article
 from qa.settings import Settings
 
 # IVF cells probed: a share of them, at least NPROBE_MIN. Measured on the 100k-passage bench archive (250k
@@ -90,7 +90,6 @@ class LoadedIndex:
 
         IndexMismatch for an index built with another embedder, chunking or format; IndexCorrupt
         when a file is missing, truncated or inconsistent (checked before anything is mapped)."""
-        from qa.index.builder import chunking_params
 
         path = current_generation(index_dir)
         manifest = read_manifest(index_dir)
@@ -179,7 +178,7 @@ class LoadedIndex:
     def accent_model(self):
         """Syllable statistics of all segments (for diacritics restoration), merged on first use."""
         if self._accents is None:
-            from qa.accents import AccentModel
+            from qa.language.accents import AccentModel
 
             try:
                 self._accents = AccentModel.merge([s.accent_model() for s in self.segments])

@@ -12,8 +12,8 @@
               passage_vectors.npy, sentence_vectors.npy   float32, normalized
               passage_hashes.npy, sentence_hashes.npy     uint64 hash of what was embedded (vector reuse)
               passages.ivf, sentences.ivf                 FAISS IVF-SQ8, only past `ann_min_vectors`
-              lexical/                                    BM25 postings (qa.bm25)
-              accents.json                                syllable statistics for diacritics restoration (qa.accents)
+              lexical/                                    BM25 postings (qa.index.bm25)
+              accents.json                                syllable statistics for diacritics restoration (qa.language.accents)
 
 Deletes are not stored here: the manifest lists the deleted article rows of each segment."""
 
@@ -28,10 +28,12 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.accents import AccentModel
-from qa.bm25 import SPACES, SegmentPostings
-from qa.chunking import Passage
-from qa.corpus import Article
+from qa.index.bm25 import SPACES, SegmentPostings
+from qa.index.manifest import next_number
+from qa.ingest.chunking import Passage
+from qa.ingest.corpus import Article
+from qa.language.accents import AccentModel
+from qa.settings import Settings
 
 SEGMENT_FORMAT = 1
 ARTICLE_COLUMNS = ("doc_id", "title", "url", "byline", "source")
@@ -222,3 +224,15 @@ class Segment:
         article = article or self.article(a)
         ordinal = row - int(self.article_passages[a])
         return Passage(f"{article.doc_id}#{ordinal}", article.doc_id, article.text[start:end], start, end)
+
+
+def new_segment(index_dir: Path, data: SegmentData, settings: Settings) -> dict:
+    """Write `data` as the next segment; returns its manifest entry."""
+    segments = index_dir / "segments"
+    segments.mkdir(parents=True, exist_ok=True)
+    name = f"seg-{next_number(segments, 'seg-'):06d}"
+    tmp = index_dir / f".tmp-{name}-{os.getpid()}"
+    meta = write_segment(tmp, data, settings.ann_min_vectors, settings.ann)
+    os.rename(tmp, segments / name)
+    return {"name": name, "articles": meta["articles"], "passages": meta["passages"], "sentences": meta["sentences"], "deleted": [],
+            "live_passages": meta["passages"], "live_sentences": meta["sentences"]}

@@ -20,7 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.embedders import Embedder, EmbedderError, load_embedder
+from qa.embed.embedders import Embedder, load_embedder
+from qa.errors import EmbedderError
 from qa.settings import Settings
 
 # An actor that dies mid-batch (killed, out of memory, its node lost) is restarted and the batch retried on it,
@@ -115,7 +116,7 @@ class RayEmbedder(Embedder):
             _probe(address)
             # The cluster runs this very qa code (shipped once per job), whatever version its nodes have installed;
             # the nodes still need the dependencies (pip install '.[ray]') and, for st:PATH, the model at PATH.
-            options["runtime_env"] = {"py_modules": [str(Path(__file__).resolve().parent)]}
+            options["runtime_env"] = {"py_modules": [str(Path(__file__).resolve().parent.parent)]}
         try:
             # "local" starts a new cluster; None would join one that `ray start` left running on this machine.
             with _quiet_stderr():  # the core's own line saying it read RAY_BACKEND_LOG_LEVEL

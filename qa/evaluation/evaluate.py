@@ -15,9 +15,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qa.answer_metrics import ANSWER_METRICS, answer_metrics
-from qa.settings import MODES, Settings
-from qa.text import fold_diacritics, unify_tones
+from qa.evaluation.answer_metrics import ANSWER_METRICS, answer_metrics
+from qa.language.text import fold_diacritics, unify_tones
+from qa.settings import Settings
 
 CURVE_K = 20
 METRICS = ("recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10", "answer_hit", "abstain_accuracy", *ANSWER_METRICS,
@@ -90,7 +90,8 @@ def load_squad(path: Path) -> tuple[list[dict], list[Question]]:
 
 def squad_index(path: Path, settings: Settings, cache: Path) -> tuple[Settings, list[Question]]:
     """Index a SQuAD file in a cache folder keyed by its content and the index settings."""
-    from qa.index import IndexCorrupt, IndexMismatch, build_index
+    from qa.errors import IndexCorrupt, IndexMismatch
+    from qa.index import build_index
 
     documents, questions = load_squad(path)
     key = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
@@ -183,7 +184,7 @@ def score_mode(questions: list[Question], results: list[QuestionResult]) -> Mode
 def run_questions(engine, questions: list[Question], mode: str, progress: bool = True) -> list[QuestionResult]:
     from tqdm import tqdm
 
-    from qa.followup import contextualize
+    from qa.answer.followup import contextualize
 
     results = []
     for q in tqdm(questions, desc=mode, unit="q", file=sys.stderr, disable=not progress, mininterval=1.0):
@@ -343,50 +344,3 @@ def compare(old: dict, new: dict) -> str:
                 continue
             lines.append(f"{mode:8} {metric:18} {a:9.4f} {b:9.4f} {b - a:+9.4f}")
     return "\n".join(lines)
-
-
-def run_eval_command(args, settings: Settings) -> int:
-    import os
-
-    from qa.cli import UserError
-    from qa.engine import Engine
-
-    if args.compare:
-        try:
-            old, new = (json.loads(Path(p).read_text(encoding="utf-8")) for p in args.compare)
-        except (OSError, ValueError) as exc:
-            raise UserError(f"không đọc được báo cáo để so sánh: {exc}") from None
-        print(compare(old, new))
-        return 0
-    modes = [m.strip() for m in args.modes.split(",") if m.strip()]
-    if not modes or any(m not in MODES for m in modes):
-        raise UserError(f"--modes: danh sách cách nhau bởi dấu phẩy gồm {', '.join(MODES)}")
-    if bool(args.questions) == bool(args.squad):
-        raise UserError("cần đúng một trong --questions TỆP hoặc --squad TỆP")
-    source = Path(args.questions or args.squad)
-    if not source.is_file():
-        raise UserError(f"không có tệp {source}")
-    try:
-        if args.squad:
-            cache = Path(args.cache or os.environ.get("QA_EVAL_CACHE", ".cache/eval"))
-            settings, questions = squad_index(source, settings, cache)
-        else:
-            questions = load_questions(source)
-    except (ValueError, KeyError) as exc:
-        raise UserError(f"không đọc được {source}: {exc}") from None
-    if args.limit:
-        questions = questions[: args.limit]
-    engine = Engine(settings)
-    out = evaluate(engine, questions, modes, source.stem, Path(args.reports), halves=bool(args.squad))
-    print(f"{out['dataset']}: {out['questions']} questions, {out['settings']['documents']} documents")
-    print(format_table({m: ModeReport(v) for m, v in out["modes"].items()}))
-    for name, half in out.get("halves", {}).items():
-        print(f"\n{name} ({half['questions']} questions)")
-        print(format_table({m: ModeReport(v) for m, v in half["modes"].items()}))
-    if "twins" in out:
-        print(f"\nunaccented questions and their accented twins ({out['twins']['pairs']} pairs)")
-        print(twins_table(out["twins"]))
-    if args.json_out:
-        Path(args.json_out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json_out).write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
-    return 0

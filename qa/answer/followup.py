@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from qa.text import fold_diacritics, has_diacritics, normalize, unify_tones
+from qa.language.text import fold_diacritics, has_diacritics, normalize, unify_tones
 
 # Upper-case Latin letters, Vietnamese ones included: a capital after the first word starts a name.
 _UPPER = "".join(ch for ch in map(chr, [*range(0x41, 0x250), *range(0x1E00, 0x1F00)]) if ch.isupper())

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from qa.text import unify_tones
+from qa.language.text import unify_tones
 
 ANSWER_METRICS = ("short_exact", "short_f1", "partial_rate", "wrong_confident")
 

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from qa.text import fold_diacritics, unify_tones
+from qa.language.text import fold_diacritics, unify_tones
 
 _RANKS = (
     r"(?:Đại tướng|Thượng tướng|Trung tướng|Thiếu tướng|Đại tá|Thượng tá|Trung tá|Thiếu tá"
@@ -215,7 +215,7 @@ def _date_spans(text: str, a: int, b: int, question: str, event: bool) -> list[t
 
 def _document_date(text: str, question: str) -> tuple[int, int] | None:
     """The date of the document the question names (`Kế hoạch số 1180 ... ra ngày nào?`)."""
-    from qa.constraints import extract
+    from qa.search.constraints import extract
 
     docs = [c for c in extract(question) if c.kind == "document"]
     if not docs:

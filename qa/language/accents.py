@@ -18,7 +18,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from qa.text import fold_diacritics, has_diacritics, normalize, unify_tones
+from qa.language.text import fold_diacritics, has_diacritics, normalize, unify_tones
 
 FORMAT = "qa-accent-model/1"
 _PHRASE_RE = re.compile(r"[^.,;:!?…()\[\]\"“”'‘’/|\n–—-]+")

@@ -7,11 +7,11 @@ from typing import NamedTuple
 
 import numpy as np
 
-from qa.chunking import Passage
-from qa.constraints import RERANK_DEPTH, rerank_by_constraints
-from qa.corpus import Article
-from qa.embedders import Embedder
+from qa.embed.embedders import Embedder
 from qa.index import LoadedIndex, RowFilter
+from qa.ingest.chunking import Passage
+from qa.ingest.corpus import Article
+from qa.search.constraints import RERANK_DEPTH, rerank_by_constraints
 from qa.settings import MODES, Settings
 
 

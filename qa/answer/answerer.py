@@ -3,8 +3,8 @@
 No language model: sentences are scored on IDF-weighted overlap with the
 question, sentence-vector similarity, the rank of their passage, and whether
 they hold what the question asks for (a person for `ai`, a date for `khi nào`,
-a number for `bao nhiêu`); `qa.short` cuts the short answer out of the best one.
-Only articles that satisfy the question's constraints (`qa.constraints`: years,
+a number for `bao nhiêu`); `qa.answer.short` cuts the short answer out of the best one.
+Only articles that satisfy the question's constraints (`qa.search.constraints`: years,
 document numbers, numbers, names) may answer. When none does but a near-duplicate
 of another year does, the answer says so (`partial`) and names the nearest year;
 it abstains when the evidence is too thin."""
@@ -16,11 +16,10 @@ from functools import lru_cache
 
 import numpy as np
 
-from qa.bm25 import QUERY_STOPWORDS
-from qa.constraints import Verdict, missing_topic, verdicts
-from qa.retrieve import Hit
-from qa.short import find_short, has_type, question_type
-from qa.text import has_diacritics, search_tokens
+from qa.answer.short import find_short, has_type, question_type
+from qa.language.text import QUERY_STOPWORDS, has_diacritics, search_tokens
+from qa.search.constraints import Verdict, missing_topic, verdicts
+from qa.search.retrieve import Hit
 
 ABSTAIN_MESSAGE = "Không tìm thấy thông tin trong kho bài viết."
 

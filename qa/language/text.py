@@ -142,3 +142,12 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
         if b > a:
             trimmed.append((a, b))
     return trimmed
+
+
+# Question words and fillers that say what is asked, not what it is about: left out of lexical matching.
+QUERY_STOPWORDS = frozenset(
+    """ai gì nào đâu sao bao nhiêu mấy khi thế là có không của và được đã những các về điều cho biết hãy
+    bao_nhiêu khi_nào thế_nào như_thế ra_sao là_gì điều_gì những_gì cái_gì nội_dung cho_biết
+    gi nao dau khong cua va duoc da nhung cac ve dieu biet hay
+    bao_nhieu khi_nao the_nao nhu_the ra_sao la_gi dieu_gi nhung_gi cai_gi noi_dung cho_biet""".split()
+)

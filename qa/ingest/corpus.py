@@ -10,14 +10,11 @@ import unicodedata
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from qa.text import normalize
+from qa.errors import CorpusError
+from qa.language.text import normalize
 
 ARTICLE_SUFFIXES = (".txt", ".md", ".jsonl")
 MAX_FILE_BYTES = 20 * 1024 * 1024
-
-
-class CorpusError(Exception):
-    """The corpus cannot be indexed as it is (e.g. two files claim one id)."""
 
 
 @dataclass(frozen=True)
@@ -110,7 +107,7 @@ def _is_headline(line: str) -> bool:
 
 def derive_title(text: str) -> str:
     """A title out of the first sentence: lead markers like `(QK7 Online) - Chiều 25/11,` dropped."""
-    from qa.text import sentence_spans
+    from qa.language.text import sentence_spans
 
     spans = sentence_spans(text)
     first = text[spans[0][0] : spans[0][1]] if spans else text

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from qa.corpus import Article
-from qa.text import unify_tones
+from qa.ingest.corpus import Article
+from qa.language.text import unify_tones
 
 # Paragraphs first, then Vietnamese sentence ends, then clauses, then words.
 SEPARATORS = ["\n\n", "\n", ". ", "! ", "? ", "… ", "; ", ": ", ", ", " ", ""]
+
+
+def chunking_params(settings) -> dict:
+    """How articles are cut, as the manifest records it (an index built another way must be rebuilt)."""
+    return {"splitter": "RecursiveCharacterTextSplitter", "chunk_size": settings.chunk_size, "chunk_overlap": settings.chunk_overlap}
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ News in this domain comes in near-duplicates: the same unit holds the same kind
 of meeting every year, so "tổng kết ... năm 2019" and "tổng kết ... năm 2023"
 differ only by the year. Retrieval ranks articles that satisfy the question's
 constraints above those that do not (`rerank_by_constraints`, one hook in
-`qa.retrieve.search`), and the answerer refuses to present another year's fact
+`qa.search.retrieve.search`), and the answerer refuses to present another year's fact
 as the answer (`check`).
 
 A year is *bound* in an article when it stands next to the words the question
@@ -24,8 +24,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from qa.bm25 import QUERY_STOPWORDS
-from qa.text import fold_diacritics, unify_tones
+from qa.language.text import QUERY_STOPWORDS, fold_diacritics, unify_tones
 
 BOUND, PRESENT, CONFLICT, ABSENT = "bound", "present", "conflict", "absent"
 HARD_KINDS = ("year", "document")
@@ -49,7 +48,7 @@ _NUMBER_RE = re.compile(r"(?<![\d.,/])\d{1,3}(?:[.,]\d{3})+(?![\d])|(?<![\d.,/])
 _UNIT_NUMBER_RE = re.compile(r"\b([A-ZĐ][a-zà-ỹđ]+\s+(?!(?:năm|tháng|ngày|lần|thứ|số|có|là|và|được)\s)[a-zà-ỹđ]+)\s+(\d{1,3})\b")
 _WORD_RE = re.compile(r"[\w]+")
 _SYLLABLE_RE = re.compile(r"\w+")
-_PHRASE_BREAK_RE = re.compile(r"[.,;:!?…()\[\]\"“”'‘’/|\n–—-]+")  # as qa.text.search_tokens: no bigram across them
+_PHRASE_BREAK_RE = re.compile(r"[.,;:!?…()\[\]\"“”'‘’/|\n–—-]+")  # as qa.language.text.search_tokens: no bigram across them
 _SPLIT_RE = re.compile(r"[.?!;\n]|(?<!\d)(?:19|20)\d{2}(?!\d)")
 _STOP = frozenset(fold_diacritics(w) for w in QUERY_STOPWORDS if "_" not in w) | {"nam", "trong", "vao", "tai", "cua", "do"}
 

@@ -1,0 +1,43 @@
+"""The span-reader protocol: what any extractor of short answers (the typed ranker, a neural reader) is given
+and what it returns, so that one can replace or feed another without touching retrieval or the chat."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from qa.search.question import Question
+
+
+@dataclass(frozen=True)
+class SentenceInput:
+    """One candidate sentence handed to a reader, with the article it sits in."""
+
+    doc_id: str
+    article_text: str  # the whole article text; the offsets below index into it
+    start: int  # the sentence is article_text[start:end]
+    end: int
+    title: str
+    date: str | None  # publication date (ISO), when known
+    hit_rank: int  # rank (0 = best) of the retrieved hit it comes from
+    passage_score: float  # retrieval evidence of its passage (the fused score)
+    sentence_score: float  # the answerer's score of the sentence (overlap with the question, similarity)
+
+
+@dataclass(frozen=True)
+class ScoredSpan:
+    doc_id: str
+    start: int  # exact offsets into the article_text of the SentenceInput it was read from
+    end: int
+    text: str  # == article_text[start:end]
+    score: float  # calibrated probability (0..1) that this span answers the question
+    kind: str  # what kind of candidate it is ("date", "number", "person", "anchor", "neural", ...)
+    sentence: int  # index into the sentences the reader was given
+
+
+class SpanReader(Protocol):
+    def read(self, question: Question, sentences: Sequence[SentenceInput]) -> list[ScoredSpan]:
+        """Scored spans, best first; [] when nothing in the sentences answers."""
+        ...

@@ -1,0 +1,1 @@
+"""From files to passages: reading the corpus folder and splitting articles into passages and sentences."""

@@ -1,0 +1,1 @@
+"""Vietnamese text: normalization, sentences, search tokens, stopwords, and restoring diacritics."""
