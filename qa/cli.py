@@ -161,7 +161,7 @@ def cmd_eval(args) -> int:
     import os
 
     from qa.engine import Engine
-    from qa.evaluation.evaluate import MODES, ModeReport, compare, evaluate, format_table, load_questions, squad_index, twins_table
+    from qa.evaluation.evaluate import ModeReport, compare, evaluate, format_table, load_questions, squad_index, twins_table
 
     settings = _settings(args)
     if args.compare:
