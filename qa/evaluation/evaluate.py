@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qa.evaluation.answer_metrics import ANSWER_METRICS, answer_metrics
+from qa.evaluation.answer_metrics import ANSWER_METRICS, answer_metrics, confidence_curve, curve_table, plot_confidence
 from qa.language.text import fold_diacritics, unify_tones
 from qa.settings import Settings
 
@@ -43,6 +43,8 @@ class QuestionResult:
     latency_ms: float
     partial: bool = False
     short_answer: str | None = None
+    confidence: float = 0.0
+    confident: bool = True  # shown as a confident answer (results without the flag count as confident)
 
 
 @dataclass
@@ -196,7 +198,8 @@ def run_questions(engine, questions: list[Question], mode: str, progress: bool =
         docs: dict[str, float] = {}
         for h in hits:
             docs.setdefault(h.passage.doc_id, h.score)
-        results.append(QuestionResult(list(docs.items()), answer.text, answer.abstained, latency, answer.partial, short_span(answer)))
+        results.append(QuestionResult(list(docs.items()), answer.text, answer.abstained, latency, answer.partial, short_span(answer),
+                                      answer.confidence, answer.confident))
     return results
 
 
@@ -292,6 +295,7 @@ def evaluate(engine, questions: list[Question], modes: list[str], dataset: str, 
         "questions": len(questions),
         "settings": settings_summary(engine),
         "modes": {mode: r.metrics for mode, r in per_mode.items()},
+        "confidence_curves": {mode: confidence_curve(questions, results_by_mode[mode]) for mode in modes},
     }
     if halves:
         groups = list(dict.fromkeys(q.group for q in questions))
@@ -303,6 +307,7 @@ def evaluate(engine, questions: list[Question], modes: list[str], dataset: str, 
             out["halves"][name] = {
                 "questions": len(sub),
                 "modes": {m: score_mode(sub, [results_by_mode[m][i] for i in idx]).metrics for m in modes},
+                "confidence_curves": {m: confidence_curve(sub, [results_by_mode[m][i] for i in idx]) for m in modes},
             }
     twins = [q for q in questions if q.twin_of]
     if twins:
@@ -318,6 +323,7 @@ def evaluate(engine, questions: list[Question], modes: list[str], dataset: str, 
         for mode in modes:
             write_trec_run(reports / f"{dataset}.{mode}.trec", questions, results_by_mode[mode], f"qa-{mode}")
         plot_curves(reports / f"{dataset}.png", f"{dataset}: recall@k ({len(questions)} questions)", per_mode)
+        plot_confidence(reports / f"{dataset}.confidence.png", f"{dataset}: short answers by confidence", out)
         (reports / f"{dataset}.md").write_text(markdown_report(out, per_mode), encoding="utf-8")
     return out
 
@@ -331,7 +337,8 @@ def markdown_report(out: dict, per_mode: dict[str, ModeReport]) -> str:
     if "twins" in out:
         lines += [f"## Questions without diacritics and their accented twins ({out['twins']['pairs']} pairs)", "",
                   twins_table(out["twins"]), ""]
-    lines += [f"![recall@k]({out['dataset']}.png)", ""]
+    lines += ["## Short answers by confidence (share answered vs short F1 on those answered)", "", curve_table(out), ""]
+    lines += [f"![recall@k]({out['dataset']}.png)", "", f"![confidence]({out['dataset']}.confidence.png)", ""]
     return "\n".join(lines)
 
 
