@@ -224,6 +224,8 @@ class Answerer:
             marked = (spans[0][0], spans[1][1])
         citations = tuple(Citation(c.hit, *marked) if i == n else c for i, c in enumerate(citations))
         parts = [(n, x) for x in spans]
+        if top.n != n:  # the span comes from another article than the best sentence: show both
+            parts.append((top.n, top.span))
         second = next((x for x in ranked if x.n != n), None)
         if second is not None and len(parts) == 1 and second.score >= s.second_sentence_ratio * top.score:
             parts.append((second.n, second.span))

@@ -90,6 +90,14 @@ def features(q: QuestionView, c: Candidate, tokens: list[Token], sentence_rank: 
     near_right = next((_side(t.key, q) for t in tokens[c.j:c.j + 4] if t.key in q.content), "none")
     f[f"NL={near_left}"] = 1.0
     f[f"NR={near_right}"] = 1.0
+    # Exact alignment: the sentence repeats the question's words right before / after the wh-phrase around the span.
+    a, b = q.wh
+    left_exact = sum(1 for d in (1, 2, 3) if c.i - d >= 0 and a - d >= 0 and tokens[c.i - d].key == q.keys[a - d])
+    right_exact = sum(1 for d in (0, 1, 2) if c.j + d < len(tokens) and b + d < len(q.keys) and tokens[c.j + d].key == q.keys[b + d])
+    if left_exact or right_exact:
+        f[f"exact_L={left_exact}"] = 1.0
+        f[f"exact_R={right_exact}"] = 1.0
+        f[f"qt={qt}|exact={min(left_exact, 1)}{min(right_exact, 1)}"] = 1.0
     window = {t.key for t in tokens[max(0, c.i - 6):c.i]} | {t.key for t in tokens[c.j:c.j + 6]}
     f["win_cov"] = len(q.content & window) / (len(q.content) or 1)
     matched = [k for k, t in enumerate(tokens) if t.key in q.content]
