@@ -46,7 +46,8 @@ def test_a_who_question_gets_the_person_with_rank_and_title():
 
 def test_the_engine_shows_the_span_it_highlights_and_its_confidence(seed_engine):
     answer = seed_engine.ask(CHAIR_QUESTION)
-    assert answer.confident and 0.5 <= answer.confidence <= 1.0
+    assert 0.0 < answer.confidence <= 1.0 and answer.confident == (answer.confidence >= 0.5)
+    assert ("(chưa chắc chắn)" in answer.text.split("\n")[0]) == (not answer.confident)
     citation = answer.citations[answer.short_source - 1]
     assert citation.hit.article.doc_id == CHAIR_DOC
     assert citation.hit.article.text[answer.short_start:answer.short_end] == answer.short_answer

@@ -117,6 +117,16 @@ def abstention_html(answer: Answer) -> str:
     )
 
 
+UNSURE_NOTICE = "Chưa chắc chắn: hệ thống không tự tin vào câu trả lời ngắn này, hãy đọc câu trích dẫn và nguồn bên dưới."
+
+
+def _short_span_text(answer: Answer) -> str | None:
+    """The short answer as the article writes it (offsets into the cited article), when it is body text."""
+    if answer.short_start is None or answer.short_source is None or answer.short_source > len(answer.citations):
+        return None
+    return answer.citations[answer.short_source - 1].hit.article.text[answer.short_start:answer.short_end]
+
+
 def answer_html(answer: Answer, asked_as: str | None = None) -> str:
     """An answer message: the short answer in bold, the supporting sentence(s) with [n] markers, the cited
     sources with the supporting sentence marked, the other sources ("Nguồn khác") unmarked, `Vì sao?`.
@@ -133,8 +143,15 @@ def answer_html(answer: Answer, asked_as: str | None = None) -> str:
     if answer.short_answer and text.startswith(answer.short_answer):
         first, _, text = text.partition("\n")
         parts.append(f'<p class="qa-short" style="{_SHORT_STYLE}"><strong>{_answer_text_html(first)}</strong></p>')
+    if not answer.confident and not answer.partial:
+        parts.append(f'<div class="qa-unsure" style="{_MUTED_STYLE}">{UNSURE_NOTICE}</div>')
     style = _PARTIAL_STYLE if answer.partial else "margin:0 0 10px"
-    parts.append(f'<p class="{"qa-partial" if answer.partial else "qa-evidence"}" style="{style}">{_answer_text_html(text)}</p>')
+    evidence = _answer_text_html(text)
+    span = _short_span_text(answer)
+    if span and not answer.partial:  # the short answer highlighted where it stands in the supporting sentence
+        shown = text_html(span)
+        evidence = evidence.replace(shown, f'<mark class="qa-span">{shown}</mark>', 1)
+    parts.append(f'<p class="{"qa-partial" if answer.partial else "qa-evidence"}" style="{style}">{evidence}</p>')
     cited = cited_numbers(answer)
     if cited:
         parts.append("<div><strong>Nguồn</strong></div>")

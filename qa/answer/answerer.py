@@ -20,7 +20,7 @@ from functools import lru_cache
 import numpy as np
 
 from qa.answer.extractor import TOP_SENTENCES, TypedExtractor
-from qa.answer.short import completed, has_type, question_type
+from qa.answer.short import completed, find_short, has_type, question_type
 from qa.answer.spans import SentenceInput, SpanReader
 from qa.language.text import QUERY_STOPWORDS, has_diacritics, search_tokens
 from qa.search.constraints import Verdict, missing_topic, verdicts
@@ -199,6 +199,23 @@ class Answerer:
                                 n, hits[n].score, score.get((n, (a, b)), 0.0)) for n, (a, b) in chosen]
         return inputs, chosen
 
+    def _typed_sentence(self, question: str, kind: str | None, hits, ranked: list[_Scored]) -> tuple[int, int] | None:
+        """When the best sentence lacks what the question asks for (a person, a date, a count): the sentence of
+        the same article that has it, as `qa.answer.short`'s patterns find it (the lead for a date, the next
+        sentence, or a close sentence of the same article)."""
+        if kind is None or kind in ("author", "posted"):
+            return None
+        top = ranked[0]
+        article = hits[top.n].article
+        if find_short(kind, question, article, top.span, None) is not None:
+            return None
+        sentences = self._sentences(article.doc_id)
+        following = next(((x, y) for x, y in sentences if x >= top.span[1]), None)
+        others = [sentences[0]] if kind == "when" and sentences else []
+        others += [following] if following else []
+        others += [x.span for x in ranked[1:] if x.n == top.n and x.typed and x.score >= self.settings.same_article_ratio * top.score]
+        return next((x for x in dict.fromkeys(others) if find_short(kind, question, article, x, None) is not None), None)
+
     def _compose(self, question: str, kind: str | None, hits: list[Hit], ranked: list[_Scored], citations, weak: bool) -> Answer:
         """The short answer the reader finds best, the sentence it stands in (and a close second sentence of
         the same article, or of a second article when it scores as high), marked confident or not."""
@@ -209,26 +226,35 @@ class Answerer:
         best = found[0] if found else None
         n, span = origin[best.sentence] if best else (top.n, top.span)
         article = hits[n].article
-        spans = [span] + ([top.span] if top.n == n and top.span != span else [])
-        if len(spans) == 1:
-            # A close second sentence of the same article often holds what the best one only leads to.
-            shown = " ".join(article.text[span[0]:span[1]].split())
-            close = next((x for x in ranked[1:] if x.n == n and x.score >= s.same_article_second_ratio * top.score
-                          and " ".join(article.text[x.span[0]:x.span[1]].split()) != shown), None)  # a caption repeats a sentence
+        # What the answer shows: the best sentence; the sentence that holds what the question asks for when the
+        # best one lacks it, else a close second sentence of the same article (it often holds what the best one
+        # only leads to); the short answer's sentence; a second article's sentence when it scores as high.
+        top_article = hits[top.n].article
+        shown = [top.span]
+        typed = self._typed_sentence(question, kind, hits, ranked)
+        if typed is not None:
+            shown.append(typed)
+        else:
+            text_of = lambda x: " ".join(top_article.text[x[0]:x[1]].split())  # noqa: E731 - a caption repeats a sentence
+            close = next((x for x in ranked[1:] if x.n == top.n and x.score >= s.same_article_second_ratio * top.score
+                          and text_of(x.span) != text_of(top.span)), None)
             if close is not None:
-                spans.append(close.span)
-        spans.sort()
-        # The citation marks the sentence the short answer stands in (both, when they are adjacent).
-        marked = span
-        if len(spans) == 2 and spans[1][0] - spans[0][1] <= 2:
-            marked = (spans[0][0], spans[1][1])
-        citations = tuple(Citation(c.hit, *marked) if i == n else c for i, c in enumerate(citations))
-        parts = [(n, x) for x in spans]
-        if top.n != n:  # the span comes from another article than the best sentence: show both
-            parts.append((top.n, top.span))
-        second = next((x for x in ranked if x.n != n), None)
-        if second is not None and len(parts) == 1 and second.score >= s.second_sentence_ratio * top.score:
+                shown.append(close.span)
+        parts = [(top.n, x) for x in sorted(dict.fromkeys(shown + ([span] if n == top.n else [])))]
+        if n != top.n:
+            parts.append((n, span))
+        second = next((x for x in ranked if x.n != top.n), None)
+        if second is not None and n == top.n and second.score >= s.second_sentence_ratio * top.score:
             parts.append((second.n, second.span))
+        # The citation marks the sentence the short answer stands in (with its neighbour when adjacent).
+        own = sorted(x for i, x in parts if i == n)
+        marked = span
+        for x in own:
+            if 0 <= span[0] - x[1] <= 2:
+                marked = (x[0], span[1])
+            elif 0 <= x[0] - span[1] <= 2:
+                marked = (marked[0], x[1])
+        citations = tuple(Citation(c.hit, *marked) if i == n else c for i, c in enumerate(citations))
         evidence = " ".join(f"{hits[i].article.text[x:y].strip()} [{i + 1}]" for i, (x, y) in parts)
         if kind == "posted":
             return self._posted(hits, ranked, citations, evidence)

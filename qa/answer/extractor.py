@@ -24,6 +24,7 @@ from qa.language.text import has_diacritics
 
 MODEL_PATH = Path(__file__).with_name("extractor_model.json")
 TOP_SENTENCES = 4  # sentences read per question, best first
+RULE_RATIO = 0.1  # a seed-style rule's span is kept unless the best span is 10x as probable
 MAX_QUESTION_TOKENS = 60  # longer "questions" are pasted text: nothing to align with a wh-word
 
 
@@ -123,6 +124,13 @@ class TypedExtractor:
             return []
         probability = softmax(self.model.scores(group.rows))
         order = sorted(range(len(probability)), key=lambda k: (-probability[k], k))[: self.top]
+        rules = [k for k, c in enumerate(group.candidates) if "rule" in c.kinds]
+        if rules:
+            # The patterns of `qa.answer.short` were written for this news; the ranker overrides them only when
+            # it is far surer of another span (out-of-fold on eval/dev.jsonl: F1 0.537 -> 0.579, XQuAD 1-24 -0.012).
+            rule = max(rules, key=lambda k: (probability[k], -k))
+            if probability[rule] >= RULE_RATIO * probability[order[0]] and rule != order[0]:
+                order = [rule] + [k for k in order if k != rule][: self.top - 1]
         out, seen = [], set()
         for k in order:
             c = _with_rank_and_title(group, group.candidates[k])
@@ -140,9 +148,10 @@ class TypedExtractor:
 def _with_rank_and_title(group: Group, c: Candidate) -> Candidate:
     """For `ai / người nào` in the news: the person as the article writes them, rank and title included
     (`Thiếu tướng Phạm Hoàng Long, Phó tham mưu trưởng`), when the span chosen is the name inside; for
-    `bao nhiêu` the number with its unit (`288 đảng viên`), when the span chosen is the bare number."""
+    `bao nhiêu` the number with its unit (`288 đảng viên`), when the span chosen is the bare number; for
+    `chức vụ gì` all the titles after the name, when the span chosen is one of them."""
     kind = group.question.kind
-    wider = {"who": {"rule", "person_title", "person"}, "count": {"rule"}}.get(kind)
+    wider = {"who": {"rule", "person_title", "person"}, "count": {"rule"}, "title": {"rule"}}.get(kind)
     if not wider:
         return c
     around = [x for x in group.candidates if x.sentence == c.sentence and x.i <= c.i and c.j <= x.j and x is not c
