@@ -181,19 +181,13 @@ class Answerer:
     def _sentences(self, doc_id: str) -> list[tuple[int, int]]:
         return [(a, b) for a, b, _ in self.index.article_sentences(doc_id)]
 
-    def _reader_inputs(self, kind, hits, ranked: list[_Scored]) -> tuple[list[SentenceInput], list[tuple[int, tuple[int, int]]]]:
-        """The best sentences for the span reader, and for each its (hit number, span). News often names the
-        event in one sentence and who / when / how many in the next, and the lead dates the event."""
+    def _reader_inputs(self, hits, ranked: list[_Scored], typed) -> tuple[list[SentenceInput], list[tuple[int, tuple[int, int]]]]:
+        """The best sentences for the span reader, and for each its (hit number, span); news often names the
+        event in one sentence and who / when / how many in the next: `typed`, the sentence of the best article
+        that holds what the question asks for when the best sentence lacks it, is read too."""
         chosen = list(dict.fromkeys((x.n, x.span) for x in ranked[:TOP_SENTENCES]))
-        top = ranked[0]
-        sentences = self._sentences(hits[top.n].article.doc_id)
-        extra = []
-        if kind is not None:
-            following = next(((x, y) for x, y in sentences if x >= top.span[1]), None)
-            extra += [following] if following else []
-        if kind == "when" and sentences:
-            extra.append(sentences[0])
-        chosen += [(top.n, span) for span in extra if (top.n, span) not in chosen]
+        if typed is not None and (ranked[0].n, typed) not in chosen:
+            chosen.append((ranked[0].n, typed))
         score = {(x.n, x.span): x.score for x in ranked}
         inputs = [SentenceInput(hits[n].article.doc_id, hits[n].article.text, a, b, hits[n].article.title, hits[n].article.date,
                                 n, hits[n].score, score.get((n, (a, b)), 0.0)) for n, (a, b) in chosen]
@@ -221,7 +215,8 @@ class Answerer:
         the same article, or of a second article when it scores as high), marked confident or not."""
         s = self.settings
         top = ranked[0]
-        inputs, origin = self._reader_inputs(kind, hits, ranked)
+        typed = self._typed_sentence(question, kind, hits, ranked)
+        inputs, origin = self._reader_inputs(hits, ranked, typed)
         found = self.reader.read(question, inputs) if kind != "posted" else []
         best = found[0] if found else None
         n, span = origin[best.sentence] if best else (top.n, top.span)
@@ -231,7 +226,6 @@ class Answerer:
         # only leads to); the short answer's sentence; a second article's sentence when it scores as high.
         top_article = hits[top.n].article
         shown = [top.span]
-        typed = self._typed_sentence(question, kind, hits, ranked)
         if typed is not None:
             shown.append(typed)
         else:

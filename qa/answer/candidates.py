@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from qa.answer.short import DATE_RE, PERSON_RE
 from qa.language.text import fold_diacritics, unify_tones
@@ -93,8 +94,13 @@ def wh_position(qkeys: list[str]) -> tuple[str, int, int]:
     return "other", len(qkeys), len(qkeys)
 
 
-def _fold(key: str) -> str:
+@lru_cache(maxsize=1 << 16)
+def fold_key(key: str) -> str:
+    """A token's key without diacritics (cached: the same words come back question after question)."""
     return fold_diacritics(key)
+
+
+_fold = fold_key
 
 
 def _span_of_chars(tokens: list[Token], a: int, b: int) -> tuple[int, int] | None:

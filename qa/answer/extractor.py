@@ -58,11 +58,12 @@ def build_group(question: str, sentences: Sequence[SentenceInput]) -> Group:
             rule = (short.start, short.end) if short else None
         extra = [(*rule, "rule")] if rule else []
         asked = set(qv.keys)
+        matched = [i for i, t in enumerate(tokens[k]) if t.key in qv.content]
         for c in generate(k, s.article_text, tokens[k], list(qv.keys), ("", *qv.wh), extra):
             if "rule" not in c.kinds and all(t.brk or t.key in asked for t in tokens[k][c.i:c.j]):
                 continue  # what the question already says is not its answer
             candidates.append(c)
-            rows.append(features(qv, c, tokens[k], k, coverage[k], best, rule))
+            rows.append(features(qv, c, tokens[k], k, coverage[k], best, rule, matched))
     return Group(qv, candidates, rows, tokens, coverage)
 
 

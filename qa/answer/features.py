@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from qa.answer.candidates import QUESTION_TYPES, Candidate, Token, question_tokens, wh_position
+from qa.answer.candidates import QUESTION_TYPES, Candidate, Token, fold_key, question_tokens, wh_position
 from qa.language.text import fold_diacritics
 
 # Question words that say nothing about the answer's place (they are in every question).
@@ -57,7 +57,7 @@ def _side(key: str | None, q: QuestionView) -> str:
 
 
 def features(q: QuestionView, c: Candidate, tokens: list[Token], sentence_rank: int, coverage: float, best_coverage: float,
-             rule_span: tuple[int, int] | None) -> dict[str, float]:
+             rule_span: tuple[int, int] | None, matched: list[int] | None = None) -> dict[str, float]:
     """Sparse features (name -> value) of candidate `c` over its sentence's `tokens`."""
     f: dict[str, float] = {}
     qt = q.qtype
@@ -100,7 +100,8 @@ def features(q: QuestionView, c: Candidate, tokens: list[Token], sentence_rank: 
         f[f"qt={qt}|exact={min(left_exact, 1)}{min(right_exact, 1)}"] = 1.0
     window = {t.key for t in tokens[max(0, c.i - 6):c.i]} | {t.key for t in tokens[c.j:c.j + 6]}
     f["win_cov"] = len(q.content & window) / (len(q.content) or 1)
-    matched = [k for k, t in enumerate(tokens) if t.key in q.content]
+    if matched is None:  # positions of the sentence's tokens that the question has
+        matched = [k for k, t in enumerate(tokens) if t.key in q.content]
     if matched:
         if c.j <= matched[0]:
             f["pos=before_matches"] = 1.0
@@ -111,13 +112,13 @@ def features(q: QuestionView, c: Candidate, tokens: list[Token], sentence_rank: 
     else:
         f["pos=no_matches"] = 1.0
     # Context words.
-    bf = fold_diacritics(before) if before else "^"
-    af = fold_diacritics(after) if after else "$"
+    bf = fold_key(before) if before else "^"
+    af = fold_key(after) if after else "$"
     f[f"prev={bf}"] = 1.0
     f[f"next={af}"] = 1.0
     f[f"qt={qt}|prev={bf}"] = 1.0
     f[f"qt={qt}|next={af}"] = 1.0
-    first = fold_diacritics(words[0].key) if words else ""
+    first = fold_key(words[0].key) if words else ""
     f[f"first={first}"] = 1.0
     f[f"qt={qt}|first={first}"] = 1.0
     # Shape.
