@@ -23,7 +23,7 @@ from qa.answer.spans import ScoredSpan, SentenceInput
 from qa.language.text import has_diacritics
 
 MODEL_PATH = Path(__file__).with_name("extractor_model.json")
-TOP_SENTENCES = 4  # sentences read per question, best first
+TOP_SENTENCES = 4  # sentences of a training question handed to the ranker (best covering first)
 RULE_RATIO = 0.1  # a seed-style rule's span is kept unless the best span is 10x as probable
 MAX_QUESTION_TOKENS = 60  # longer "questions" are pasted text: nothing to align with a wh-word
 
