@@ -6,7 +6,7 @@ INDEX ?= index
 HOST ?= 127.0.0.1
 PORT ?= 7860
 
-.PHONY: install install-dev index run serve test lint bench eval browser load clean
+.PHONY: install install-dev index run serve test test-quick lint bench eval browser load clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -46,6 +46,11 @@ browser:
 test: install-dev browser
 	$(VENV)/bin/ruff check qa ui tests
 	$(VENV)/bin/python -m pytest -q
+
+# The logic without the real model, servers or browsers: a quick loop while working.
+test-quick: install-dev
+	$(VENV)/bin/ruff check qa ui tests
+	$(VENV)/bin/python -m pytest -q -m 'not slow'
 
 # The load test at the issue's size (20 clients x 50 questions during a rebuild, memory over 2,000 questions):
 # figures in tests/artifacts/load.json, reported in eval/reports/reliability.md.

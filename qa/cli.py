@@ -63,23 +63,28 @@ class VietnameseArgumentParser(argparse.ArgumentParser):
 
 
 def positive_k(raw: str) -> int:
-    limit = Settings.max_k
+    """--k, checked as every question's k is (qa.search.question.check_k), worded for argparse."""
+    from qa.errors import QuestionError
+    from qa.search.question import check_k
+
     try:
-        value = int(raw)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"số nguồn phải là số nguyên từ 1 đến {limit}, không phải «{raw}».") from None
-    if not 1 <= value <= limit:
-        raise argparse.ArgumentTypeError(f"số nguồn phải từ 1 đến {limit}, không phải {value}.")
-    return value
+        return check_k(raw, Settings.max_k)
+    except QuestionError as exc:
+        raise argparse.ArgumentTypeError(_lower_first(str(exc))) from None
 
 
 def iso_date(raw: str) -> str:
-    import datetime
+    from qa.errors import QuestionError
+    from qa.search.question import check_date
 
     try:
-        return datetime.date.fromisoformat(raw.strip()).isoformat()
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"ngày không hợp lệ «{raw}», cần dạng YYYY-MM-DD (ví dụ 2024-01-31).") from None
+        return check_date(raw, "ngày")
+    except QuestionError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("ngày: ")) from None
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
 
 
 # --- commands --------------------------------------------------------------------
@@ -103,7 +108,7 @@ def _settings(args) -> Settings:
 
 def cmd_index(args) -> int:
     from qa.index import build_index
-    from qa.messages import build_log_line, build_summary
+    from qa.messages import build_summary
 
     settings = _settings(args)
     embedder = None
@@ -114,12 +119,12 @@ def cmd_index(args) -> int:
         if not args.quiet:
             print(f"ray: {embedder.describe()}", file=sys.stderr)
     elif settings.device != "auto":
-        from qa.embed.embedders import load_embedder
+        from qa.embed.embedders import embedder_for
 
-        embedder = load_embedder(settings.model, device=settings.device)
+        embedder = embedder_for(settings)
     try:
         report = build_index(settings, full=args.full, embedder=embedder, progress=not args.quiet, merge=args.merge,
-                             log=lambda message: print(build_log_line(message), file=sys.stderr))
+                             log=lambda message: print(message, file=sys.stderr))
     finally:
         if embedder is not None:
             embedder.close()  # a local Ray cluster stops with the build, whatever happened
@@ -133,12 +138,12 @@ def cmd_index(args) -> int:
 
 
 def cmd_ask(args) -> int:
-    from qa.engine import Engine, answer_to_dict, check_range, render_text
+    from qa.engine import Engine, answer_to_dict, render_text
+    from qa.search.question import check_range
 
     check_range(args.since, args.until)  # before loading anything
-    settings = _settings(args)
-    engine = Engine(settings)
-    answer = engine.ask(args.question, k=args.k, mode=args.mode, since=args.since, until=args.until)
+    engine = Engine(_settings(args))
+    answer = engine.ask(engine.question(args.question, k=args.k, mode=args.mode, since=args.since, until=args.until))
     if args.json:
         print(json.dumps(answer_to_dict(answer), ensure_ascii=False))
     else:
@@ -161,7 +166,7 @@ def cmd_eval(args) -> int:
     import os
 
     from qa.engine import Engine
-    from qa.evaluation.evaluate import MODES, ModeReport, compare, evaluate, format_table, load_questions, squad_index, twins_table
+    from qa.evaluation.evaluate import ModeReport, compare, evaluate, format_table, load_questions, squad_index, twins_table
 
     settings = _settings(args)
     if args.compare:

@@ -1,7 +1,5 @@
-"""Vietnamese wording of what other layers report in English: index errors, build reports, build log lines.
-
-The index package raises its own errors; the CLI and the chat show them through here, so a user
-reads one Vietnamese line whatever language the raising layer wrote it in."""
+"""One Vietnamese line for what the index layer reports: its errors (whose own text may be technical, with
+paths) and a build's summary. The CLI and the chat both word them through here."""
 
 from __future__ import annotations
 
@@ -56,14 +54,3 @@ def build_summary(report) -> str:
     if duplicates:
         line += f"; bỏ qua {len(duplicates)} bài trùng nội dung với bài đã có"
     return line
-
-
-_LOG_PREFIXES = (("warning: ", "cảnh báo: "), ("error: ", "lỗi: "))
-
-
-def build_log_line(message: str) -> str:
-    """A line build_index logs (`warning: ...`), with its English prefix in Vietnamese."""
-    for english, vietnamese in _LOG_PREFIXES:
-        if message.startswith(english):
-            return vietnamese + message[len(english):]
-    return message

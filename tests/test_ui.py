@@ -20,8 +20,6 @@ from qa.settings import Settings
 from ui.feedback import record_feedback
 from ui.uploads import UploadError, check_upload, safe_file_name, save_upload
 
-pytestmark = pytest.mark.slow
-
 SCREENSHOT = Path(__file__).resolve().parent.parent / "ui" / "screenshot.png"
 OFF_TOPIC = "Giá xăng hôm nay bao nhiêu?"
 UPLOAD_LIMITS = Settings.from_env({})

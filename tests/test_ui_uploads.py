@@ -25,8 +25,6 @@ from ui.jobs import IndexJobs
 from ui.service import ChatService
 from ui.uploads import KnownTexts, UploadError, check_upload, estimate_texts
 
-pytestmark = pytest.mark.slow
-
 LAKE_ARTICLE = """title: Hồ Lạc Thủy tổ chức diễn tập phòng chống lũ
 date: 2025-05-20
 

@@ -15,11 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qa.embed.embedders import Embedder, load_embedder
+from qa.embed.embedders import Embedder
 from qa.errors import BuildAborted, CorpusError, EmbedderError, IndexLocked, IndexProblem
-from qa.index import build_index, read_manifest
+from qa.index import build_index, indexed_embedder
 from qa.ingest.corpus import Article
-from qa.messages import build_log_line, build_summary, index_error_message
+from qa.messages import build_summary, index_error_message
 from qa.settings import Settings
 
 log = logging.getLogger("qa.ui")
@@ -172,7 +172,7 @@ class IndexJobs:
         finally:
             stop.set()
         for warning in warnings:
-            log.warning("%s", build_log_line(warning))
+            log.warning("%s", warning)
         job.embedded = job.to_embed = max(counter.done, job.to_embed)
         return "done", f"xong: {build_summary(report)}."
 
@@ -187,10 +187,6 @@ class IndexJobs:
             if self.embedder_factory is not None:
                 inner = self.embedder_factory()
             else:
-                try:
-                    model = read_manifest(self.settings.index_dir)["embedder"]["model"]
-                except IndexProblem:
-                    model = self.settings.model
-                inner = load_embedder(model)
+                inner = indexed_embedder(self.settings)
             self._embedder = _ProgressEmbedder(inner)
         return self._embedder

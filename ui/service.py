@@ -17,9 +17,10 @@ import gradio as gr
 from qa.answer.answerer import Answer
 from qa.answer.followup import contextualize, next_context
 from qa.embed.embedders import Embedder
-from qa.engine import Engine, answer_to_dict, check_date, check_k, check_range, clean_question, render_text
+from qa.engine import Engine, answer_to_dict, render_text
 from qa.errors import CorpusError, EmbedderError, IndexProblem, QuestionError
 from qa.messages import index_error_message
+from qa.search.question import clean_question
 from qa.settings import Settings
 from ui.feedback import feedback_record, record_feedback
 from ui.jobs import IndexJobs, QueueFull
@@ -58,10 +59,8 @@ class ChatService:
     def ask(self, question: str, k=None, mode: str | None = None, since: str | None = None, until: str | None = None) -> Answer:
         """engine.ask with the form's options checked; UserFacingError with a Vietnamese message."""
         try:
-            # Named as the form labels them.
-            since, until = check_date(since, "Từ ngày"), check_date(until, "Đến ngày")
-            check_range(since, until)
-            return self.engine.ask(question, k=check_k(k, self.settings.max_k), mode=mode or None, since=since, until=until)
+            # make_question checks the form's options (named as the form labels them) once, with the question.
+            return self.engine.ask(self.engine.question(question, k=k, mode=mode or None, since=since, until=until))
         except QuestionError as exc:
             raise UserFacingError(str(exc)) from None
         except (IndexProblem, EmbedderError, CorpusError) as exc:
@@ -189,14 +188,14 @@ class ChatService:
 
     def _known_ids(self) -> set[str]:
         try:
-            return set(self.engine.index.doc_ids())
+            return set(self.engine.refresh().doc_ids())
         except IndexProblem:  # no index yet: the upload builds the first one
             return set()
 
     def _index_owner(self, text_hash: str) -> str | None:
         """The article of the loaded index with this text, if any (from the index's catalog, not its articles)."""
         try:
-            return self.engine.index.doc_with_text(text_hash)
+            return self.engine.refresh().doc_with_text(text_hash)
         except IndexProblem:  # no index yet
             return None
 

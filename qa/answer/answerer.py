@@ -14,11 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-import numpy as np
-
-from qa.answer.short import find_short, has_type, question_type
+from qa.answer.short import find_short, has_type
 from qa.language.text import QUERY_STOPWORDS, has_diacritics, search_tokens
 from qa.search.constraints import Verdict, missing_topic, verdicts
+from qa.search.question import Question
 from qa.search.retrieve import Hit
 
 ABSTAIN_MESSAGE = "Không tìm thấy thông tin trong kho bài viết."
@@ -82,9 +81,11 @@ class Answerer:
         # The similarity floors were measured for e5 models; other models judge on coverage alone.
         self._similarity_calibrated = "e5" in index.manifest["embedder"]["id"].lower()
 
-    def answer(self, question: str, hits: list[Hit], query_vector: np.ndarray | None) -> Answer:
+    def answer(self, asked: Question, hits: list[Hit]) -> Answer:
         if not hits:
             return Answer(ABSTAIN_MESSAGE, (), True)
+        question, kind = asked.understood, asked.kind
+        query_vector = asked.vector
         folded = not has_diacritics(question)
         q_tokens = [t for t in dict.fromkeys(search_tokens(question, folded=folded)) if t not in QUERY_STOPWORDS]
         idf = self.index.bm25.idf(q_tokens, folded)
@@ -94,7 +95,6 @@ class Answerer:
             present = _token_set(text, folded)
             return sum(w for t, w in idf.items() if t in present) / total
 
-        kind = question_type(question)
         scored, best_similarity = self._score_sentences(question, hits, query_vector, kind, coverage)
         if not scored:
             return Answer(ABSTAIN_MESSAGE, (), True)
@@ -108,7 +108,7 @@ class Answerer:
         best_coverage = max(coverage(h.passage.text + " " + h.article.title) for h in hits)
         if self._too_far(best_coverage, best_similarity):
             return Answer(ABSTAIN_MESSAGE, (), True)
-        found = verdicts(self.index, question, [h.article for h in hits])
+        found = verdicts(self.index, asked, [h.article for h in hits])
         eligible = [n for n, h in enumerate(hits) if _complete(found.get(h.article.doc_id))]
         if not eligible:
             return self._partial_or_abstain(question, hits, found, best_per_hit, citations)
@@ -173,7 +173,7 @@ class Answerer:
         article = hits[n].article
         sentences = self._sentences(article.doc_id)
         spans = [top.span]
-        short = find_short(kind, question, article, top.span, None) if kind else None
+        short = find_short(kind, question, article, top.span) if kind else None
         if kind and short is None:
             following = next(((x, y) for x, y in sentences if x >= top.span[1]), None)
             # The lead dates the event the article reports; news often names the event in one sentence
@@ -182,7 +182,7 @@ class Answerer:
             others += [following] if following else []
             others += [x.span for x in ranked[1:] if x.n == n and x.typed and x.score >= s.same_article_ratio * top.score]
             for span in dict.fromkeys(others):
-                short = find_short(kind, question, article, span, None)
+                short = find_short(kind, question, article, span)
                 if short is not None:
                     spans.append(span)
                     break
@@ -191,7 +191,7 @@ class Answerer:
             for x in ranked[1:]:
                 if x.n != n or not x.typed or x.score < s.same_article_ratio * top.score or x.span in spans:
                     continue
-                other = find_short(kind, question, article, x.span, None)
+                other = find_short(kind, question, article, x.span)
                 if other is not None and other.fit > short.fit:
                     short, spans = other, [top.span, x.span]
         if len(spans) == 1:

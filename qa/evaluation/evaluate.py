@@ -190,8 +190,9 @@ def run_questions(engine, questions: list[Question], mode: str, progress: bool =
     for q in tqdm(questions, desc=mode, unit="q", file=sys.stderr, disable=not progress, mininterval=1.0):
         started = time.perf_counter()
         asked = contextualize(q.question, q.previous) if q.previous else q.question
-        hits = engine.search(asked, k=CURVE_K, mode=mode)
-        answer = engine.answer(asked, hits[: engine.settings.k])
+        question = engine.question(asked, k=CURVE_K, mode=mode)
+        hits = engine.search(question)
+        answer = engine.answer(question, hits[: engine.settings.k])
         latency = (time.perf_counter() - started) * 1000
         docs: dict[str, float] = {}
         for h in hits:
@@ -270,12 +271,12 @@ def plot_curves(path: Path, title: str, modes: dict[str, ModeReport]) -> None:
 def settings_summary(engine) -> dict:
     s = engine.settings
     return {
-        "embedder": engine.index.manifest["embedder"]["id"],
-        "chunk_size": engine.index.manifest["chunking"]["chunk_size"],
-        "chunk_overlap": engine.index.manifest["chunking"]["chunk_overlap"],
+        "embedder": engine.refresh().manifest["embedder"]["id"],
+        "chunk_size": engine.refresh().manifest["chunking"]["chunk_size"],
+        "chunk_overlap": engine.refresh().manifest["chunking"]["chunk_overlap"],
         "k": s.k, "fusion": "z-score", "dense_weight": s.dense_weight, "sentence_weight": s.sentence_weight,
         "bm25_weight": s.bm25_weight, "candidates": s.candidates,
-        "passages": engine.index.manifest["passage_count"], "documents": engine.index.manifest["article_count"],
+        "passages": engine.refresh().manifest["passage_count"], "documents": engine.refresh().manifest["article_count"],
     }
 
 

@@ -18,6 +18,7 @@ import os
 import shutil
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 from qa.errors import IndexCorrupt, IndexLocked, IndexNotFound, IndexNotWritable
 
@@ -112,6 +113,25 @@ def with_segments(manifest: dict, entries: list[dict]) -> dict:
         passage_count=sum(e["live_passages"] for e in entries),
         sentence_count=sum(e["live_sentences"] for e in entries),
     )
+
+
+class ArticleEntry(NamedTuple):
+    """A catalog row of one article (stored as a JSON list in this order)."""
+
+    content_hash: str  # of everything read from the file (a change re-indexes the article)
+    text_hash: str  # of the text alone (two ids with one text are duplicates)
+    segment: str
+    row: int  # the article's row in its segment
+    passages: int
+    sentences: int
+
+
+class FileEntry(NamedTuple):
+    """A catalog row of one corpus file: unchanged size and mtime mean its articles need not be read again."""
+
+    size: int
+    mtime_ns: int
+    doc_ids: list[str]
 
 
 def read_catalog(generation: Path) -> dict:

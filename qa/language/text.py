@@ -90,11 +90,6 @@ def has_diacritics(text: str) -> bool:
     return fold_diacritics(normalize(text)) != normalize(text)
 
 
-def syllables(text: str) -> list[str]:
-    """Lowercased, tone-unified syllables of `text` (numbers kept as tokens)."""
-    return _TOKEN_RE.findall(unify_tones(text).lower())
-
-
 def search_tokens(text: str, folded: bool = False, unified: bool = False) -> list[str]:
     """BM25 tokens: syllables plus syllable bigrams inside each phrase (`unified`: the text is already tone-unified).
 
