@@ -32,7 +32,7 @@ def _assert_one_vietnamese_line(out, *expected: str) -> None:
 
 
 @pytest.mark.parametrize(("args", "expected"), [
-    (["--k", "0"], ("qa ask: --k", "từ 1 đến 50", "không phải 0")),
+    (["--k", "0"], ("qa ask: -k/--k", "từ 1 đến 50", "không phải 0")),
     (["--k", "-3"], ("--k", "không phải -3")),
     (["--k", "ba"], ("--k", "«ba»")),
     (["--mode", "foo"], ("--mode", "«foo»", "hybrid, dense, bm25")),
@@ -50,6 +50,14 @@ def test_a_missing_argument_and_a_missing_index(tmp_path):
                                 f"Chưa có chỉ mục trong {tmp_path / 'none'}", "`qa index`")
 
 
+def test_a_long_option_typed_with_one_dash_gets_a_hint_and_the_index_hint_names_the_flag(tmp_path):
+    """Issue 16, item 9: `-since` -> «Ý bạn là `--since`?»; `-k 3` is `--k 3`; a missing index names `--index`."""
+    _assert_one_vietnamese_line(_qa("ask", "Ai?", "--index", str(tmp_path), "-since", "2024-01-01"),
+                                "không hiểu đối số: -since", "Ý bạn là `--since`?")
+    _assert_one_vietnamese_line(_qa("ask", "Ai?", "--index", str(tmp_path / "none"), "-k", "3"),
+                                "Chưa có chỉ mục", "`--index THƯ_MỤC`")
+
+
 def test_bad_settings_from_the_environment(tmp_path):
     _assert_one_vietnamese_line(_qa("ask", "Ai?", "--index", str(tmp_path), env={"QA_K": "0"}), "QA_K")
     _assert_one_vietnamese_line(_qa("ask", "Ai?", "--index", str(tmp_path), env={"QA_CANDIDATES": "nhiều"}), "QA_CANDIDATES")
@@ -62,7 +70,8 @@ def test_help_is_vietnamese():
 
 
 @pytest.mark.parametrize(("error", "expected"), [
-    (IndexNotFound("no index in idx: run `qa index` first"), "Chưa có chỉ mục trong idx: hãy chạy `qa index` trước."),
+    (IndexNotFound("no index in idx: run `qa index` first"), "Chưa có chỉ mục trong idx: hãy chạy `qa index` trước, "
+                                                           "hoặc chỉ đúng thư mục chỉ mục bằng `--index THƯ_MỤC`."),
     (IndexMismatch("index idx/gen-1 was built with 'a', not 'b': run `qa index --full`"), "qa index --full"),
     (IndexCorrupt("index idx/gen-1 is damaged (OSError: x): run `qa index --full`"), "bị hỏng"),
     (IndexLocked("another build of idx is running (pid 4242); try again when it ends"), "tiến trình 4242"),
