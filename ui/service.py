@@ -216,7 +216,7 @@ class ChatService:
     def status(self) -> str:
         try:
             status = self.engine.status()
-            return status_html(status, date_range(self.engine.index), self.jobs.queue_summary())
+            return status_html(status, date_range(self.engine.refresh()), self.jobs.queue_summary())
         except (IndexProblem, EmbedderError) as exc:
             message = index_error_message(exc) if isinstance(exc, IndexProblem) else str(exc)
             return f"<p>Chưa có chỉ mục dùng được: {escape(message)}</p>"
