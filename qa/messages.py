@@ -86,7 +86,7 @@ def vi_seconds(seconds: float) -> str:
     minutes, secs = divmod(round(seconds), 60)
     if minutes < 60:
         return f"{minutes} phút {secs} giây" if secs else f"{minutes} phút"
-    hours, minutes = divmod(minutes, 60)
+    hours, minutes = divmod(round(seconds / 60), 60)  # past an hour, to the nearest minute
     return f"{hours} giờ {minutes} phút" if minutes else f"{hours} giờ"
 
 

@@ -82,3 +82,17 @@ def test_index_errors_are_shown_in_vietnamese(error, expected):
     message = index_error_message(error, "idx")
     assert expected in message and is_vietnamese(message)
     assert "/" not in index_error_message(error).replace("`", "")  # the server names no path
+
+
+def test_numbers_durations_and_dates_are_written_the_vietnamese_way():
+    """Issue 16, item 4: one format wherever a user reads a number: decimal comma, thousands dot, day/month/year."""
+    from datetime import datetime
+
+    from qa.messages import vi_date, vi_datetime, vi_number, vi_percent, vi_seconds
+
+    assert (vi_number(1234.5, 1), vi_number(0.9384, 3), vi_number(1190), vi_number(2_300_000)) == ("1.234,5", "0,938", "1.190", "2.300.000")
+    assert (vi_percent(0.756), vi_seconds(2.14), vi_seconds(0.04), vi_seconds(75), vi_seconds(4000)) == (
+        "75,6 %", "2,1 giây", "0,04 giây", "1 phút 15 giây", "1 giờ 7 phút")
+    assert vi_date("2024-01-05") == "05/01/2024" and vi_date(None) == "" and vi_date("không rõ") == "không rõ"
+    local = datetime.fromisoformat("2026-12-01T20:41:07+00:00").astimezone()
+    assert vi_datetime("2026-12-01T20:41:07+0000") == f"{local:%H:%M} ngày {local:%d/%m/%Y}"  # the index's own format, local time
