@@ -59,8 +59,14 @@ def footer_links(loopback: bool) -> list[str]:
     return ["api"] if loopback else []
 
 
+# The link preview's description in Gradio's template (shown when the address is pasted into a chat program).
+_PREVIEW_EN = b'content="Click to try out the app!"'
+_PREVIEW_VI = 'content="Hỏi đáp tiếng Việt trên kho tin bài, kèm nguồn"'.encode()
+
+
 class VietnamesePage:
-    """ASGI middleware: `lang="vi"` in the HTML pages Gradio serves (its template says `lang="en"`)."""
+    """ASGI middleware: `lang="vi"` (and a Vietnamese link preview) in the HTML pages Gradio serves (its template
+    says `lang="en"`)."""
 
     def __init__(self, app) -> None:
         self.app = app
@@ -83,7 +89,7 @@ class VietnamesePage:
                 chunks.append(message.get("body", b""))
                 if message.get("more_body"):
                     return
-                body = b"".join(chunks).replace(b'lang="en"', b'lang="vi"', 1)
+                body = b"".join(chunks).replace(b'lang="en"', b'lang="vi"', 1).replace(_PREVIEW_EN, _PREVIEW_VI)
                 headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
                 await send({**start, "headers": [*headers, (b"content-length", str(len(body)).encode())]})
                 await send({"type": "http.response.body", "body": body})
