@@ -81,27 +81,23 @@ def article_text_hash(article: Article) -> str:
 
 
 class _Progress:
-    """Embedding progress on stderr (texts/s), plus the test fail-point."""
+    """Embedding progress on stderr (Vietnamese, texts per second), plus the test fail-point."""
 
     def __init__(self, total: int, show: bool) -> None:
+        from qa.messages import Progress
+
         self.batches = 0
         self.fail_after = int(os.environ.get(FAIL_AFTER_BATCHES_ENV, "0") or 0)
-        self.bar = None
-        if show and total:
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=total, unit="passage", desc="embedding", file=sys.stderr, mininterval=0.5, smoothing=0.1)
+        self.bar = Progress(total, "Đang nhúng", "đoạn và câu", show=show)
 
     def __call__(self, n: int) -> None:
         self.batches += 1
-        if self.bar is not None:
-            self.bar.update(n)
+        self.bar.update(n)
         if self.fail_after and self.batches >= self.fail_after:
             raise BuildAborted(f"fail-point: aborted after {self.batches} embedding batches")
 
     def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
+        self.bar.close()
 
 
 # --- what changed ----------------------------------------------------------------
@@ -147,13 +143,12 @@ def diff_corpus(folders: tuple[Path, ...], catalog: dict | None) -> CorpusDiff:
                 continue
             found, bad_lines = read_articles(path)
             warnings.extend(bad_lines)
-            if not found:
-                continue
+            # Remembered even when unreadable (no articles, or bad lines): its warning is said once, and again only
+            # when the file changes (saved again, e.g. as UTF-8).
+            files[key] = list(FileEntry(st.st_size, st.st_mtime_ns, [a.doc_id for a in found]))
             for article in found:
                 _claim(seen, article.doc_id, article.source or key)
             read.extend(found)
-            if not bad_lines:  # a file with unreadable lines is read again next time, so its warning is seen again
-                files[key] = list(FileEntry(st.st_size, st.st_mtime_ns, [a.doc_id for a in found]))
     fresh, added, changed, duplicates = [], [], [], []
     kept = set(unchanged)
     text_owner = {ArticleEntry(*entry).text_hash: doc for doc, entry in old_articles.items() if doc in kept}

@@ -100,7 +100,8 @@ def read_json(path: Path, what: str) -> dict:
 def read_manifest(index_dir: Path, generation: Path | None = None) -> dict:
     path = generation or current_generation(index_dir)
     if path is None:
-        raise IndexNotFound(f"Chưa có chỉ mục trong {index_dir}: hãy chạy `qa index` trước.")
+        raise IndexNotFound(f"Chưa có chỉ mục trong {index_dir}: hãy chạy `qa index` trước, "
+                            "hoặc chỉ đúng thư mục chỉ mục bằng `--index THƯ_MỤC`.")
     return read_json(path / "manifest.json", "manifest")
 
 
