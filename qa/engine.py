@@ -8,71 +8,19 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from dataclasses import asdict, replace
+from dataclasses import replace
 
 from qa.answer.answerer import Answer, Answerer
-from qa.embed.embedders import Embedder, load_embedder
-from qa.errors import IndexProblem, QuestionError
-from qa.index import LoadedIndex, current_generation, read_manifest
+from qa.embed.embedders import Embedder
+from qa.errors import IndexProblem
+from qa.index import LoadedIndex, current_generation, indexed_embedder
 from qa.language.accents import AccentModel
-from qa.language.text import has_diacritics, normalize
+from qa.language.text import normalize
+from qa.search.question import Question, make_question
 from qa.search.retrieve import Hit, search
-from qa.settings import MODES, Settings
+from qa.settings import Settings
 
 log = logging.getLogger(__name__)
-
-
-def clean_question(question: str, max_chars: int) -> str:
-    question = normalize(question or "").strip()
-    if not question:
-        raise QuestionError("Câu hỏi trống: hãy nhập một câu hỏi.")
-    if len(question) > max_chars:
-        raise QuestionError(f"Câu hỏi quá dài ({len(question)} ký tự, tối đa {max_chars}).")
-    return question
-
-
-def shown(value, limit: int = 40) -> str:
-    """What the user typed, quoted in a one-line message: whitespace collapsed, cut when long."""
-    text = " ".join(str(value).split())
-    return text if len(text) <= limit else text[:limit] + "…"
-
-
-def check_date(value: str | None, name: str) -> str | None:
-    import datetime
-
-    if not value or not str(value).strip():
-        return None
-    try:
-        return datetime.date.fromisoformat(str(value).strip()).isoformat()
-    except ValueError:
-        raise QuestionError(f"{name}: ngày không hợp lệ «{shown(value)}», cần dạng YYYY-MM-DD (ví dụ 2024-01-31).") from None
-
-
-def check_range(since: str | None, until: str | None) -> None:
-    """Both already checked by check_date (ISO dates compare as strings)."""
-    if since and until and since > until:
-        raise QuestionError(f"Khoảng ngày không hợp lệ: «Từ ngày» {since} muộn hơn «Đến ngày» {until}.")
-
-
-def check_k(k, max_k: int) -> int | None:
-    """The number of sources asked for, 1..max_k (None: the default)."""
-    if k is None:
-        return None
-    try:
-        value = int(k)
-        if value != k and not (isinstance(k, str) and k.strip().lstrip("+-").isdigit()):
-            raise ValueError
-    except (TypeError, ValueError, OverflowError):  # None of these is a count: "x", 2.5, nan, inf
-        raise QuestionError(f"Số nguồn phải là số nguyên từ 1 đến {max_k}, không phải «{shown(k)}».") from None
-    if not 1 <= value <= max_k:
-        raise QuestionError(f"Số nguồn phải từ 1 đến {max_k}, không phải {value}.")
-    return value
-
-
-def check_mode(mode: str | None) -> str | None:
-    if mode is not None and mode not in MODES:
-        raise QuestionError(f"Chế độ tìm kiếm không hợp lệ «{shown(mode)}»: dùng {', '.join(MODES)}.")
-    return mode
 
 
 class Engine:
@@ -90,9 +38,8 @@ class Engine:
         self._accents: tuple[str, AccentModel] | None = None  # (index generation, model)
         self._accents_lock = threading.Lock()
 
-    @property
-    def index(self) -> LoadedIndex:
-        """The current commit, reloaded when a build has swapped in a new one.
+    def refresh(self) -> LoadedIndex:
+        """The current commit, reloaded when a build has swapped in a new one (each question calls this once).
 
         A new commit that cannot be loaded is logged once and the last good one keeps serving;
         a file of the served commit damaged on disk stops questions with a clear error instead of
@@ -103,7 +50,7 @@ class Engine:
                 return self._index
             try:
                 if self._embedder is None:  # the embedder the index was built with
-                    self._embedder = load_embedder(read_manifest(self.settings.index_dir)["embedder"]["model"])
+                    self._embedder = indexed_embedder(self.settings)
                 index = LoadedIndex.load(self.settings.index_dir, embedder_id=self._embedder.model_id, settings=self.settings,
                                          opened=self._segments)
             except IndexProblem as exc:
@@ -121,31 +68,29 @@ class Engine:
             self._bad_generation, self.problem = None, None
             return index
 
-    @property
     def embedder(self) -> Embedder:
-        self.index  # noqa: B018 - loads the embedder the index was built with
+        """The embedder the index was built with."""
+        self.refresh()
         return self._embedder
 
-    def search(self, question: str, k: int | None = None, mode: str | None = None,
-               since: str | None = None, until: str | None = None) -> list[Hit]:
-        question = clean_question(question, self.settings.max_question_chars)
-        mode = check_mode(mode or None)
-        k = check_k(k, self.settings.max_k)
-        since, until = check_date(since, "Từ ngày"), check_date(until, "Đến ngày")
-        check_range(since, until)
-        index = self.index
+    def question(self, text: str, k=None, mode: str | None = None, since: str | None = None, until: str | None = None) -> Question:
+        """The question checked and prepared once (QuestionError when it cannot be asked), for this index."""
+        self.refresh()
+        return make_question(text, self.settings, k=k, mode=mode, since=since, until=until, restore=self.restore,
+                             embed=self.query_vector)
+
+    def search(self, question: Question | str, **options) -> list[Hit]:
+        """Ranked hits; a plain string is made into a Question first (with `options`: k, mode, since, until)."""
+        if not isinstance(question, Question):
+            question = self.question(question, **options)
+        index = self.refresh()
         index.verify()  # once a question: files of the served commit still have their recorded sizes
-        understood = self.understood_as(question)
-        vector = self.query_vector(understood) if (mode or self.settings.mode) != "bm25" else None
-        # Dense channels get the question with its diacritics restored; BM25 gets it as typed, so that a
-        # question without accents is still matched by its folded twin when a restored syllable is wrong.
-        return search(index, self._embedder, question, self.settings, k=k, mode=mode,
-                      since=since, until=until, query_vector=vector)
+        return search(index, question, self.settings)
 
     def accent_model(self) -> AccentModel:
         """The diacritics model of the loaded index: the index's own when it has one, else built from its
         articles on first use; one per index generation."""
-        index = self.index
+        index = self.refresh()
         with self._accents_lock:
             if self._accents is None or self._accents[0] != index.generation:
                 own = getattr(index, "accent_model", None)
@@ -154,17 +99,18 @@ class Engine:
                 self._accents = (index.generation, model)
             return self._accents[1]
 
-    def understood_as(self, question: str) -> str:
-        """The question with diacritics restored when it was typed without any; else as it is."""
-        question = normalize(question).strip()
-        if has_diacritics(question) or not any(ch.isalpha() for ch in question):
-            return question
-        return self.accent_model().restore(question)
+    def restore(self, text: str) -> str:
+        """`text` (typed without diacritics) with them restored from the corpus's own words."""
+        return self.accent_model().restore(text)
+
+    def understood_as(self, text: str) -> str:
+        """The question as it will be understood: diacritics restored when it was typed without any."""
+        return make_question(text, self.settings, restore=self.restore).understood
 
     def query_vector(self, question: str):
         """The question's vector; the last few are kept, since search and answer both need it."""
         question = normalize(question).strip()
-        embedder = self.embedder
+        embedder = self.embedder()
         with self._vectors_lock:  # the chat server calls this from several threads
             vector = self._vectors.get(question)
         if vector is None:
@@ -175,23 +121,25 @@ class Engine:
                 self._vectors[question] = vector
         return vector
 
-    def ask(self, question: str, k: int | None = None, mode: str | None = None,
-            since: str | None = None, until: str | None = None) -> Answer:
-        hits = self.search(question, k=k, mode=mode, since=since, until=until)
-        return self.answer(question, hits)
+    def ask(self, question: Question | str, **options) -> Answer:
+        """Retrieve and answer; a plain string is made into a Question first (`options`: k, mode, since, until)."""
+        if not isinstance(question, Question):
+            question = self.question(question, **options)
+        return self.answer(question, self.search(question))
 
-    def answer(self, question: str, hits: list[Hit]) -> Answer:
-        """The answer out of `hits` (already retrieved for `question`)."""
-        self.index  # noqa: B018 - the answerer belongs to the loaded generation
-        question = normalize(question).strip()
-        understood = self.understood_as(question)
-        answer = self._answerer.answer(understood, hits, self.query_vector(understood))
-        return replace(answer, understood_as=understood) if understood != question else answer
+    def answer(self, question: Question | str, hits: list[Hit]) -> Answer:
+        """The answer out of `hits` (already retrieved for `question`), by the answerer of the index that retrieved them."""
+        if not isinstance(question, Question):
+            question = self.question(question)
+        answerer = self._answerer or Answerer(self.refresh())
+        answer = answerer.answer(question, hits)
+        return replace(answer, understood_as=question.understood) if question.restored else answer
 
     def status(self) -> dict:
-        m = self.index.manifest
+        index = self.refresh()
+        m = index.manifest
         return {
-            "index": str(self.index.path),
+            "index": str(index.path),
             "articles": m["article_count"],
             "passages": m["passage_count"],
             "sentences": m["sentence_count"],
@@ -256,8 +204,3 @@ def render_text(answer: Answer) -> str:
             snippet = marked_snippet(p.text, p.start, c.sentence_start, c.sentence_end) if n in cited else p.text
             lines.append("    " + snippet.replace("\n", " "))
     return "\n".join(lines)
-
-
-def hit_to_dict(hit: Hit) -> dict:
-    return {"passage": asdict(hit.passage), "score": hit.score, "dense_rank": hit.dense_rank, "dense_score": hit.dense_score,
-            "bm25_rank": hit.bm25_rank, "bm25_score": hit.bm25_score, "fused_rank": hit.fused_rank}

@@ -1,4 +1,7 @@
-"""All tunable settings in one place: defaults, then `QA_*` environment variables, then flags."""
+"""The project's settings in one dataclass: defaults, then `QA_*` environment variables, then flags.
+
+Two groups of measured constants sit beside the code they tune instead: the answerer's weights and floors
+(`AnswerSettings` in qa/answer/answerer.py) and the IVF probe share (`NPROBE_*` in qa/index/reader.py)."""
 
 from __future__ import annotations
 

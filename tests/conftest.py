@@ -73,3 +73,15 @@ def seed_engine(seed_settings):
     from qa.engine import Engine
 
     return Engine(seed_settings)
+
+
+# Tests that load the real model over the seed corpus, start a server or a browser, or train: `slow`, so that
+# `pytest -m "not slow"` (make test-quick) is a quick loop over the logic. Marked by what they use, not by module.
+HEAVY_FIXTURES = frozenset({"seed_settings", "seed_engine", "ui_server", "browser", "page", "public_ask_server", "st_model",
+                            "ray_embedder"})
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if HEAVY_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

@@ -7,17 +7,18 @@ import pytest
 from conftest import CHAIR_DOC, CHAIR_QUESTION
 
 from qa.answer.followup import contextualize, next_context
-from qa.answer.short import find_short, question_type
+from qa.answer.short import find_short
 from qa.engine import answer_to_dict
 from qa.ingest.corpus import Article
+from qa.search.question import question_type
 
 CUC_CHINH_TRI_DOC = "002_f5868a43e4f9d8e2"
 NGHI_QUYET_DOC = "004_f6daa8ccb9b5dc7d"
 
 
-def short(question, text, date=None, sentence=None, lead=None):
+def short(question, text, date=None, sentence=None):
     article = Article("a", "", text, date=date)
-    found = find_short(question_type(question), question, article, sentence or (0, len(text)), lead)
+    found = find_short(question_type(question), question, article, sentence or (0, len(text)))
     return None if found is None else (text[found.start:found.end], found.shown)
 
 

@@ -13,7 +13,9 @@ from qa.ingest.chunking import Passage
 from qa.ingest.corpus import Article
 from qa.language.text import fold_diacritics, sentence_spans
 from qa.search.constraints import ABSENT, BOUND, CONFLICT, PRESENT, extract, missing_topic, rerank_by_constraints, verdicts
+from qa.search.question import make_question
 from qa.search.retrieve import Hit
+from qa.settings import Settings
 
 ARTICLES = [
     Article("y2023", "Bộ Tham mưu Quân khu: Tổng kết công tác đảng, công tác chính trị năm 2023",
@@ -76,8 +78,12 @@ def test_the_year_binds_to_the_words_before_it_or_after_it_when_it_opens_the_que
     assert "cuc_chinh" not in year.context  # a year dates what happened, not to whom
 
 
+def asked(question: str):
+    return make_question(question, Settings())
+
+
 def levels(index, question):
-    found = verdicts(index, question, ARTICLES)
+    found = verdicts(index, asked(question), ARTICLES)
     return {d: [level for _, level in v.levels] for d, v in found.items()}, found
 
 
@@ -118,11 +124,11 @@ def test_rerank_moves_the_article_that_satisfies_the_year_above_its_near_duplica
 
     hits = [hit(ARTICLES[1], 2.0, 1), hit(ARTICLES[0], 1.9, 2), hit(ARTICLES[3], 0.5, 3)]
     question = "Ai chủ trì hội nghị tổng kết công tác đảng, công tác chính trị năm 2023 của Bộ Tham mưu Quân khu?"
-    reranked = rerank_by_constraints(index, question, hits)
+    reranked = rerank_by_constraints(index, asked(question), hits)
     assert [h.article.doc_id for h in reranked][:2] == ["y2023", "y2022"]
     assert [h.fused_rank for h in reranked] == [1, 2, 3]
-    assert rerank_by_constraints(index, "Ai chủ trì hội nghị?", hits) == hits  # nothing stated, nothing moved
-    assert rerank_by_constraints(index, question, hits, weight=0) == hits
+    assert rerank_by_constraints(index, asked("Ai chủ trì hội nghị?"), hits) == hits  # nothing stated, nothing moved
+    assert rerank_by_constraints(index, asked(question), hits, weight=0) == hits
 
 
 def test_the_missing_topic_is_named_from_the_event_noun():

@@ -144,6 +144,23 @@ def test_qa_index_prints_each_warning_once_in_vietnamese(tmp_path):
     assert "thêm 1, sửa 0, xóa 0, giữ nguyên 0 bài" in out.stdout
 
 
+def test_a_file_that_is_not_utf8_is_warned_about_once_with_how_to_fix_it(tmp_path):
+    """Issue 16, item 9: the warning says to save the file as UTF-8, and is said again only once the file changed."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "ok.txt").write_text("Tiêu đề\n\nSáng 2/3, Trung đoàn 999 tổ chức huấn luyện.", encoding="utf-8")
+    (corpus / "cu.txt").write_bytes("Xin chào\n\nThân bài.".encode("cp1258"))
+    index = ["--corpus", str(corpus), "--index", str(tmp_path / "index"), "--quiet"]
+    first = subprocess.run([sys.executable, "-m", "qa.cli", "index", *index], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr
+    assert first.stderr.count("cu.txt") == 1 and "lưu lại với mã hóa UTF-8" in first.stderr, first.stderr
+    again = subprocess.run([sys.executable, "-m", "qa.cli", "index", *index], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0 and "cu.txt" not in again.stderr, again.stderr
+    (corpus / "cu.txt").write_text("Tiêu đề\n\nThân bài cũ, đã lưu lại.", encoding="utf-8")  # saved as UTF-8
+    fixed = subprocess.run([sys.executable, "-m", "qa.cli", "index", *index], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert fixed.returncode == 0 and "cu.txt" not in fixed.stderr and "thêm 1," in fixed.stdout, fixed.stdout + fixed.stderr
+
+
 def test_two_sources_for_one_id_is_an_error_naming_both(tmp_path):
     (tmp_path / "a.txt").write_text("Tiêu đề\n\nThân.", encoding="utf-8")
     (tmp_path / "a.md").write_text("Tiêu đề\n\nThân.", encoding="utf-8")

@@ -2,10 +2,13 @@
 
 import json
 import math
+import os
+import re
 import subprocess
 import sys
 
 import pytest
+from PIL import Image
 
 from qa.evaluation.evaluate import (
     Question,
@@ -80,10 +83,25 @@ def test_squad_loading_one_document_per_unique_context(tmp_path):
 def test_compare_prints_deltas():
     old = {"modes": {"hybrid": {"recall@1": 0.9}}}
     new = {"modes": {"hybrid": {"recall@1": 0.95}}}
-    assert "+0.0500" in compare(old, new)
+    assert "+0,0500" in compare(old, new)  # Vietnamese decimal comma
 
 
-def test_qa_eval_on_our_questions_writes_reports(seed_settings, tmp_path):
+def _tree(root) -> dict[str, tuple[int, int]]:
+    """Every file under `root` (size, mtime), but git's own folder and the virtual environment."""
+    skip = {".git", ".venv"}
+    files = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if d not in skip]
+        for name in filenames:
+            path = os.path.join(dirpath, name)
+            st = os.stat(path, follow_symlinks=False)
+            files[os.path.relpath(path, root)] = (st.st_size, st.st_mtime_ns)
+    return files
+
+
+def test_qa_eval_writes_a_vietnamese_report_only_under_out(seed_settings, tmp_path):
+    """Issue 16, item 2: `qa eval --questions F --out D` writes under D and nowhere else (not eval/reports, not the
+    index); the console, the report and its plot speak Vietnamese with decimal commas."""
     questions = tmp_path / "qs.jsonl"
     rows = [
         {"id": "a", "question": "Ai chủ trì hội nghị tổng kết CTĐ, CTCT năm 2023 của Bộ Tham mưu Quân khu?",
@@ -91,22 +109,51 @@ def test_qa_eval_on_our_questions_writes_reports(seed_settings, tmp_path):
         {"id": "b", "question": "Giá vàng SJC hôm nay bao nhiêu?", "gold": [], "answer": ""},
     ]
     questions.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    out_dir = tmp_path / "ket-qua"
+    tree, index = _tree(ROOT), _tree(seed_settings.index_dir)
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     out = subprocess.run([sys.executable, "-m", "qa.cli", "eval", "--questions", str(questions), "--index", str(seed_settings.index_dir),
-                          "--json", str(tmp_path / "r.json"), "--reports", str(tmp_path / "reports")],
-                         cwd=ROOT, capture_output=True, text=True)
+                          "--out", str(out_dir)], cwd=ROOT, capture_output=True, text=True, env=env)
     assert out.returncode == 0, out.stderr
-    report = json.loads((tmp_path / "r.json").read_text())
+    assert _tree(ROOT) == tree and _tree(seed_settings.index_dir) == index  # nothing else changed
+    assert sorted(p.name for p in out_dir.iterdir()) == sorted(
+        ["qs.json", "qs.md", "qs.png", "qs.confidence.png", "qs.hybrid.trec", "qs.dense.trec", "qs.bm25.trec", "qs.qrels"])
+    report = json.loads((out_dir / "qs.json").read_text())
     assert report["dataset"] == "qs" and report["questions"] == 2 and set(report["modes"]) == {"dense", "bm25", "hybrid"}
     assert report["modes"]["hybrid"]["recall@1"] == 1.0 and report["modes"]["hybrid"]["abstain_accuracy"] == 1.0
     hybrid = report["modes"]["hybrid"]
     assert hybrid["short_exact"] == 0.0 and 0.2 < hybrid["short_f1"] < 1.0  # rank and title around the gold name
     assert hybrid["wrong_confident"] == 0.0 and hybrid["partial_rate"] == 0.0
-    for name in ("qs.md", "qs.png", "qs.hybrid.trec", "qs.dense.trec", "qs.bm25.trec", "qs.qrels"):
-        assert (tmp_path / "reports" / name).stat().st_size > 0
-    assert "| hybrid |" in out.stdout
-    again = subprocess.run([sys.executable, "-m", "qa.cli", "eval", "--compare", str(tmp_path / "r.json"), str(tmp_path / "r.json")],
-                           cwd=ROOT, capture_output=True, text=True)
-    assert again.returncode == 0 and "+0.0000" in again.stdout
+    assert len(report["curves"]["hybrid"]) == 20 and report["source"] == {"kind": "questions", "file": "qs.jsonl", "index": "index"}
+    assert "Đo trên bộ câu hỏi «qs.jsonl»: 2 câu hỏi trên 5 bài viết" in out.stdout
+    assert re.search(r"Đúng bài ở vị trí 1\s+1,000\s+1,000\s+1,000", out.stdout), out.stdout
+    assert f"Báo cáo: {out_dir / 'qs.md'}" in out.stdout
+    for english in ("questions,", "documents", "mode", "recall@", "q/s"):
+        assert english not in out.stdout + out.stderr, english
+    markdown = (out_dir / "qs.md").read_text(encoding="utf-8")
+    assert markdown.startswith("# Đánh giá: qs") and "| Đúng bài ở vị trí 1 | 1,000 | 1,000 | 1,000 |" in markdown
+    assert "## Ý nghĩa các số đo" in markdown and "- **Từ chối đúng lúc**:" in markdown and "![" in markdown
+    assert Image.open(out_dir / "qs.png").size[0] > 400
+    again = subprocess.run([sys.executable, "-m", "qa.cli", "eval", "--compare", str(out_dir / "qs.json"), str(out_dir / "qs.json")],
+                           cwd=ROOT, capture_output=True, text=True, env=env)
+    assert again.returncode == 0 and "+0,0000" in again.stdout and "Chênh lệch" in again.stdout
+
+
+def test_the_plot_is_labelled_in_vietnamese_with_decimal_commas(tmp_path):
+    from qa.evaluation import report as vietnamese
+
+    texts = []
+    import matplotlib.axes
+
+    original = matplotlib.axes.Axes.set_ylabel
+    report = {"dataset": "qs", "questions": 1190, "curves": {"hybrid": [0.5 + i / 50 for i in range(20)]}}
+    try:
+        matplotlib.axes.Axes.set_ylabel = lambda ax, label, **kw: (texts.append(label), original(ax, label, **kw))[1]
+        vietnamese.plot_curves(tmp_path / "p.png", report)
+    finally:
+        matplotlib.axes.Axes.set_ylabel = original
+    assert texts == ["Tỉ lệ câu hỏi có bài đúng trong k nguồn"]
+    assert vietnamese.metric_value("recall@1", 0.9384) == "0,938" and vietnamese.metric_value("latency_ms_p50", 1234.56) == "1.234,6"
 
 
 def test_answer_metrics_short_answers_partial_answers_and_confident_mistakes():

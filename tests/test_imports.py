@@ -70,6 +70,29 @@ def test_the_cycle_finder_finds_a_cycle():
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": set()}) == [["a", "b", "c", "a"]]
 
 
+# Top to bottom, as qa/__init__.py draws it: a module may import its own layer and those below it.
+LAYERS = ("cli", "ui", "bench", "evaluation", "engine", "answer", "search", "index", "embed", "ingest", "language",
+          "messages", "errors", "settings", "qa")
+SHARED = {"messages", "errors", "settings", "qa"}
+
+
+def layer(module: str) -> str:
+    parts = module.split(".")
+    return "ui" if parts[0] == "ui" else parts[1] if len(parts) > 1 else "qa"
+
+
+def test_imports_go_down_the_layers():
+    upward = []
+    for a, targets in import_graph().items():
+        for b in targets:
+            la, lb = layer(a), layer(b)
+            if la == lb or lb in SHARED and la not in SHARED or la == "ui" and lb not in ("cli", "bench"):
+                continue
+            if LAYERS.index(lb) <= LAYERS.index(la):
+                upward.append(f"{a} -> {b}")
+    assert upward == []
+
+
 def test_every_module_imports_in_a_fresh_interpreter():
     names = sorted(module_names())
     code = "import importlib, sys\nfor name in sys.argv[1:]:\n    importlib.import_module(name)\nprint('ok', len(sys.argv) - 1)"

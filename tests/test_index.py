@@ -152,11 +152,11 @@ def test_sigkill_during_a_real_build_leaves_the_old_index_serving(tmp_path):
     proc = subprocess.Popen([*qa, "index"], env=env, cwd=ROOT, stderr=subprocess.PIPE, text=True)
     seen = ""
     deadline = time.monotonic() + 120
-    while "passage/s" not in seen and time.monotonic() < deadline:  # tqdm's first line
+    while "đoạn và câu/giây" not in seen and time.monotonic() < deadline:  # the first progress line
         seen += proc.stderr.read(1)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    assert "embedding" in seen
+    assert "Đang nhúng" in seen
     after = LoadedIndex.load(index)
     assert after.generation == before.generation and len(after.doc_ids()) == 5
     ask = subprocess.run([*qa, "ask", "Ai chủ trì hội nghị tổng kết năm 2023 của Bộ Tham mưu Quân khu?", "--json"],

@@ -114,13 +114,13 @@ def test_a_damaged_new_commit_leaves_the_last_good_one_serving(seeds, caplog):
     embedder = FakeEmbedder()
     build_index(seeds, embedder=embedder, progress=False)
     engine = Engine(seeds, embedder)
-    good = engine.index.generation
+    good = engine.refresh().generation
     (seeds.corpus_dirs[0] / "new_0.txt").write_text(article(0), encoding="utf-8")
     report = build_index(seeds, embedder=embedder, progress=False)
     (seeds.index_dir / report.generation / "manifest.json").write_text("{broken")
     for _ in range(3):
         assert "Phạm Hoàng Long" in engine.ask(CHAIR_QUESTION).text
-    assert engine.index.generation == good and "vẫn trả lời" in engine.status()["problem"]
+    assert engine.refresh().generation == good and "vẫn trả lời" in engine.status()["problem"]
     assert sum("cannot be loaded" in r.getMessage() for r in caplog.records) == 1  # logged once
     build_index(seeds, embedder=embedder, progress=False, full=True)
     assert engine.ask("Trung đoàn 900 huấn luyện gì?").citations and engine.status()["problem"] is None

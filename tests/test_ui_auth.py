@@ -24,8 +24,6 @@ from qa.messages import is_vietnamese
 from qa.settings import Settings
 from ui.server import check_exposure, read_credentials, start_server
 
-pytestmark = pytest.mark.slow
-
 USER, PASSWORD = "bientap", "mat-khau-thu-9"
 ARTICLE = """title: Đại đội 7 nhận cờ thi đua
 

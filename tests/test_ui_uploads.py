@@ -25,8 +25,6 @@ from ui.jobs import IndexJobs
 from ui.service import ChatService
 from ui.uploads import KnownTexts, UploadError, check_upload, estimate_texts
 
-pytestmark = pytest.mark.slow
-
 LAKE_ARTICLE = """title: Hồ Lạc Thủy tổ chức diễn tập phòng chống lũ
 date: 2025-05-20
 
@@ -79,7 +77,7 @@ def test_limits_on_files_and_on_the_work_of_one_upload(tmp_path):
     """The service the page calls, with small limits and the fake embedder (the page test below uses the real ones)."""
     settings = Settings.from_env({}, index_dir=tmp_path / "index", corpus_dirs=(copy_seeds(tmp_path / "corpus"),),
                                  upload_max_files=3, upload_max_texts=60)
-    service = ChatService(settings, tmp_path / "reports", embedder=FakeEmbedder())
+    service = ChatService(settings, (tmp_path / "reports",), tmp_path / "plots", embedder=FakeEmbedder())
     corpus = settings.corpus_dirs[0]
     before = sorted(p.name for p in corpus.iterdir())
     many = []
@@ -131,7 +129,7 @@ def test_jobs_run_one_at_a_time_with_queue_position_and_progress(tmp_path, monke
     assert running.startswith(f"Cập nhật chỉ mục #{first.id}: đang nhúng 4/") and "đoạn và câu" in running, running
     total = int(running.split("/")[1].split()[0])
     assert total > 4
-    assert jobs.describe(second.id) == f"Cập nhật chỉ mục #{second.id}: đang chờ, vị trí 1 trong hàng đợi."
+    assert jobs.describe(second.id) == f"Cập nhật chỉ mục #{second.id}: đang chờ, còn 1 lần cập nhật chạy trước."
     embedder.gate.set()
     assert jobs.wait(first.id, 60).state == "done" and jobs.wait(second.id, 60).state == "done"
     assert jobs.describe(first.id).startswith(f"Cập nhật chỉ mục #{first.id}: xong: thêm 5, sửa 0, xóa 0, giữ nguyên 0 bài;")
@@ -159,7 +157,7 @@ def test_the_page_shows_the_queue_position_then_the_result(page, ui_server, tmp_
         file_input.set_input_files(str(lake))
         expect(report).to_have_value(PENDING_JOB, timeout=BUILD_TIMEOUT_MS)
         file_input.set_input_files(str(bridge))
-        expect(report).to_have_value(re.compile(r"#\d+: đang chờ, vị trí 1 trong hàng đợi"), timeout=BUILD_TIMEOUT_MS)
+        expect(report).to_have_value(re.compile(r"#\d+: đang chờ, còn 1 lần cập nhật chạy trước"), timeout=BUILD_TIMEOUT_MS)
         assert re.search(r"#\d+: đang chuẩn bị", report.input_value())  # the first job, waiting for the lock
         assert "Đã lưu «Cầu phao.txt» thành «Cau_phao.txt»" in report.input_value()
     expect(report).not_to_have_value(PENDING_JOB, timeout=BUILD_TIMEOUT_MS)

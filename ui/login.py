@@ -19,6 +19,8 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from ui.fonts import font_face_css
+
 LOGIN_PATH = "/dang-nhap"
 LOGOUT_PATH = "/dang-xuat"
 COOKIE = "qa_session"
@@ -85,7 +87,9 @@ _PAGE = """<!doctype html>
 <html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Đăng nhập — {title}</title>
 <style>
-body {{ font-family: system-ui, sans-serif; background: #f6f7f9; display: flex; justify-content: center; padding-top: 10vh; }}
+{fonts}
+body {{ font-family: 'Be Vietnam Pro', system-ui, sans-serif; background: #f6f7f9; display: flex; justify-content: center;
+       padding-top: 10vh; }}
 form {{ background: white; padding: 24px 28px; border-radius: 10px; box-shadow: 0 1px 4px rgba(0,0,0,.12); width: 320px; }}
 label {{ display: block; margin: 12px 0 4px; }} input {{ width: 100%; padding: 8px; box-sizing: border-box; }}
 button {{ margin-top: 18px; width: 100%; padding: 9px; background: #f97316; color: white; border: 0; border-radius: 6px; }}
@@ -107,8 +111,8 @@ def install_login(app: FastAPI, sessions: Sessions, protected_page: str, title: 
 
     def page(next_path: str, error: str = "", status: int = 200) -> HTMLResponse:
         shown_error = f'<p class="error" role="alert">{escape(error)}</p>' if error else ""
-        html = _PAGE.format(title=escape(title), action=LOGIN_PATH, message=escape(message), next=escape(next_path, quote=True),
-                            error=shown_error)
+        html = _PAGE.format(fonts=font_face_css(), title=escape(title), action=LOGIN_PATH, message=escape(message),
+                            next=escape(next_path, quote=True), error=shown_error)
         return HTMLResponse(html, status_code=status)
 
     @app.get(LOGIN_PATH, include_in_schema=False)

@@ -1,8 +1,12 @@
-"""HTML for the chat: answers, sources, `Vì sao?`, index status.
+"""HTML for the chat's answers: the short answer, the one sentence it rests on, the sources folded, `Vì sao?`.
 
-Every text shown comes from untrusted input (article bodies, titles, URLs,
-questions): each is escaped here, and only http(s) URLs become links. The
-chatbot renders these strings as sanitized HTML with Markdown off, so no
+One rendering for every answer (issue 14's span and confidence included): the short answer in bold; then only
+the evidence that adds to it, the supporting sentence with the short answer's span (Answer.short_start/short_end,
+offsets in the cited article) marked and its citation; a line when the answer is not confident; the sources one
+line each, their passage on demand; `Vì sao?` in words (ui.why).
+
+Every text shown comes from untrusted input (article bodies, titles, URLs, questions): each is escaped here, and
+only http(s) URLs become links. The chatbot renders these strings as sanitized HTML with Markdown off, so no
 article or question can inject markup, script or Markdown links."""
 
 from __future__ import annotations
@@ -13,21 +17,25 @@ from urllib.parse import urlsplit
 
 from qa.answer.answerer import Answer, Citation
 from qa.engine import cited_numbers
-from qa.search.retrieve import Hit
+from qa.messages import vi_date
+from ui.why import why_html
 
 _CITATION_RE = re.compile(r"\[(\d+)\]")
 # Inline styles: the chatbot keeps `style` through its sanitizer, and the page CSS is set at launch only.
-_SOURCE_STYLE = "border-left:3px solid #3b82f6;padding:4px 10px;margin:8px 0"
-_UNCITED_SOURCE_STYLE = "border-left:3px solid rgba(128,128,128,0.5);padding:4px 10px;margin:8px 0;opacity:0.8"
 _MUTED_STYLE = "opacity:0.75;font-size:0.9em"
 _ABSTAIN_STYLE = "border:1px solid #f59e0b;background:rgba(245,158,11,0.12);padding:8px 12px;border-radius:6px"
+_UNSURE_STYLE = "border-left:3px solid #f59e0b;padding:2px 10px;margin:0 0 6px"
 _PARTIAL_STYLE = "border-left:3px solid #f59e0b;padding:4px 10px;margin:0 0 10px"
 _SHORT_STYLE = "font-size:1.1em;margin:0 0 6px"
-_TABLE_STYLE = "border-collapse:collapse;font-size:0.9em;margin-top:4px"
-_CELL_STYLE = "border:1px solid rgba(128,128,128,0.4);padding:2px 6px;text-align:left"
+_EVIDENCE_STYLE = "border-left:3px solid #3b82f6;padding:2px 10px;margin:0 0 10px"
+_SOURCE_STYLE = "margin:2px 0"
+_SUMMARY_STYLE = "cursor:pointer;white-space:nowrap;overflow:hidden;text-overflow:ellipsis"
+_PASSAGE_STYLE = "border-left:3px solid rgba(128,128,128,0.5);padding:4px 10px;margin:4px 0 8px"
+_SNIPPET_CHARS = 140
 ABSTAIN_TITLE = "Không tìm thấy câu trả lời"
 ABSTAIN_HINT = ("Hệ thống không đưa ra câu trả lời khi kho bài viết không có đủ căn cứ. "
                 "Hãy hỏi cụ thể hơn, đổi chế độ tìm kiếm hoặc khoảng ngày.")
+UNSURE_LINE = "Chưa chắc chắn: căn cứ tìm được còn yếu, hãy đọc câu trích dẫn trước khi dùng câu trả lời này."
 
 
 def text_html(text: str) -> str:
@@ -50,13 +58,19 @@ def link_html(text: str, url: str | None) -> str:
     return f'<a href="{escape(href, quote=True)}" target="_blank" rel="noopener noreferrer">{escape(text)}</a>'
 
 
+def marked(text: str, start: int, mark_start: int | None, mark_end: int | None) -> str:
+    """`text` (which starts at offset `start` of its article) with article[mark_start:mark_end] in <mark>, clipped."""
+    if mark_start is None or mark_end is None:
+        return text_html(text)
+    a, b = max(mark_start - start, 0), min(mark_end - start, len(text))
+    if b <= a:
+        return text_html(text)
+    return text_html(text[:a]) + "<mark>" + text_html(text[a:b]) + "</mark>" + text_html(text[b:])
+
+
 def highlighted_passage(passage_text: str, start: int, sentence_start: int, sentence_end: int) -> str:
     """The passage with its supporting sentence in <mark>: offsets are in the article, clipped to the passage."""
-    a = max(sentence_start - start, 0)
-    b = min(sentence_end - start, len(passage_text))
-    if b <= a:
-        return text_html(passage_text)
-    return text_html(passage_text[:a]) + "<mark>" + text_html(passage_text[a:b]) + "</mark>" + text_html(passage_text[b:])
+    return marked(passage_text, start, sentence_start, sentence_end)
 
 
 def question_html(question: str) -> str:
@@ -67,46 +81,32 @@ def _answer_text_html(text: str) -> str:
     return _CITATION_RE.sub(r"<strong>[\1]</strong>", text_html(text))
 
 
-def _source_html(n: int, citation: Citation, cited: bool) -> str:
-    """A source card. A cited one shows its supporting sentence marked; one the answer does not cite is
-    drawn fainter and unmarked, so that no unrelated sentence (a photo caption) looks like evidence."""
+def _sentence(citation: Citation) -> str:
+    return citation.hit.article.text[citation.sentence_start:citation.sentence_end].strip()
+
+
+def _snippet(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= _SNIPPET_CHARS else text[:_SNIPPET_CHARS].rsplit(" ", 1)[0] + " …"
+
+
+def _source_line(n: int, citation: Citation, cited: bool, with_sentence: bool) -> str:
+    """One source on one line (number, title, date, its sentence); the passage and the link to the article on demand.
+    A source the answer does not cite shows no sentence and no mark: no photo caption looks like evidence."""
     hit = citation.hit
     article, passage = hit.article, hit.passage
-    meta = [escape(x) for x in (article.date, passage.doc_id) if x]
+    head = [f"<strong>[{n}]</strong> {escape(article.title)}"]
+    if article.date:
+        head.append(f'<span style="{_MUTED_STYLE}">{escape(vi_date(article.date))}</span>')
+    if cited and with_sentence and citation.sentence_end > citation.sentence_start:
+        head.append(f"<em>«{escape(_snippet(_sentence(citation)))}»</em>")
     body = (highlighted_passage(passage.text, passage.start, citation.sentence_start, citation.sentence_end) if cited
             else text_html(passage.text))
+    link = link_html("Mở bài gốc ↗", article.url) if safe_url(article.url) else ""
     return (
-        f'<div class="{"qa-source" if cited else "qa-source-other"}" style="{_SOURCE_STYLE if cited else _UNCITED_SOURCE_STYLE}">'
-        f"<div><strong>[{n}]</strong> {link_html(article.title, article.url)} "
-        f'<span style="{_MUTED_STYLE}">· {" · ".join(meta)}</span></div>'
-        f"<div>{body}</div>"
-        "</div>"
-    )
-
-
-def _rank(rank: int | None, score: float | None, digits: int) -> str:
-    """`#rank (score)`; a score below 0 (a fused z-score) means nothing to a reader: the rank alone."""
-    if rank is None:
-        return "—"
-    return f"#{rank}" if score is None or score < 0 else f"#{rank} ({score:.{digits}f})"
-
-
-def _why_row(n: int, hit: Hit) -> str:
-    cells = [f"[{n}] {escape(hit.passage.pid)}", _rank(hit.dense_rank, hit.dense_score, 4),
-             _rank(hit.bm25_rank, hit.bm25_score, 3), f"#{n}"]
-    return "<tr>" + "".join(f'<td style="{_CELL_STYLE}">{c}</td>' for c in cells) + "</tr>"
-
-
-def why_html(citations: tuple[Citation, ...]) -> str:
-    """Collapsed per-source ranks and scores of each retrieval channel (— : not among that channel's candidates)."""
-    header = "".join(f'<th style="{_CELL_STYLE}">{h}</th>' for h in ("Nguồn", "Dense: hạng (điểm)", "BM25: hạng (điểm)",
-                                                                       "Cuối cùng: hạng"))
-    rows = "".join(_why_row(n, c.hit) for n, c in enumerate(citations, 1))
-    return (
-        '<details><summary>Vì sao?</summary>'
-        f'<div style="{_MUTED_STYLE}">Hạng và điểm của từng nguồn theo tìm kiếm ngữ nghĩa (dense), từ khóa (BM25) '
-        "và xếp hạng cuối cùng của chế độ đã chọn; — là không nằm trong các ứng viên của kênh đó.</div>"
-        f'<table style="{_TABLE_STYLE}"><tr>{header}</tr>{rows}</table></details>'
+        f'<details class="{"qa-source" if cited else "qa-source-other"}" style="{_SOURCE_STYLE}">'
+        f'<summary style="{_SUMMARY_STYLE}">{" · ".join(head)}</summary>'
+        f'<div class="qa-passage" style="{_PASSAGE_STYLE}">{body}{"<br>" + link if link else ""}</div></details>'
     )
 
 
@@ -117,72 +117,62 @@ def abstention_html(answer: Answer) -> str:
     )
 
 
-UNSURE_NOTICE = "Chưa chắc chắn: hệ thống không tự tin vào câu trả lời ngắn này, hãy đọc câu trích dẫn và nguồn bên dưới."
-
-
-def _short_span_text(answer: Answer) -> str | None:
-    """The short answer as the article writes it (offsets into the cited article), when it is body text."""
-    if answer.short_start is None or answer.short_source is None or answer.short_source > len(answer.citations):
+def _evidence_source(answer: Answer) -> int | None:
+    """n of the citation whose supporting sentence holds the short answer's span, when the span is known."""
+    n = answer.short_source
+    if answer.short_answer is None or n is None or not 0 < n <= len(answer.citations) or answer.short_start is None:
         return None
-    return answer.citations[answer.short_source - 1].hit.article.text[answer.short_start:answer.short_end]
+    return n
 
 
-def answer_html(answer: Answer, asked_as: str | None = None) -> str:
-    """An answer message: the short answer in bold, the supporting sentence(s) with [n] markers, the cited
-    sources with the supporting sentence marked, the other sources ("Nguồn khác") unmarked, `Vì sao?`.
+def answer_html(answer: Answer, asked_as: str | None = None, question: str | None = None) -> str:
+    """An answer message, top to bottom: how the question was understood (when it was restored or completed), a
+    low-confidence line, the short answer in bold, the supporting sentence with the short answer marked and [n],
+    the cited sources one line each, the other sources folded, `Vì sao?`.
 
-    `asked_as`: the question as retrieved when it differs from what was typed (a follow-up); the
-    answer's own `understood_as` (diacritics restored) wins, since it is what was actually searched."""
+    `asked_as`: the question as retrieved when it differs from what was typed (a follow-up); the answer's own
+    `understood_as` (diacritics restored) wins, since it is what was actually searched. `question`: as typed."""
     parts = []
     understood = answer.understood_as or asked_as
     if understood:
         parts.append(f'<div style="{_MUTED_STYLE}">Hiểu câu hỏi là: <em>{text_html(understood)}</em></div>')
+    searched = understood or question or ""
     if answer.abstained:
-        return "".join(parts) + abstention_html(answer)
+        return "".join(parts) + abstention_html(answer) + why_html(answer, searched)
+    if not getattr(answer, "confident", True):
+        parts.append(f'<div class="qa-unsure" role="note" style="{_UNSURE_STYLE}">⚠ {UNSURE_LINE}</div>')
+    evidence_n = _evidence_source(answer)
     text = answer.text
-    if answer.short_answer and text.startswith(answer.short_answer):
-        first, _, text = text.partition("\n")
-        parts.append(f'<p class="qa-short" style="{_SHORT_STYLE}"><strong>{_answer_text_html(first)}</strong></p>')
-    if not answer.confident and not answer.partial:
-        parts.append(f'<div class="qa-unsure" style="{_MUTED_STYLE}">{UNSURE_NOTICE}</div>')
-    style = _PARTIAL_STYLE if answer.partial else "margin:0 0 10px"
-    evidence = _answer_text_html(text)
-    span = _short_span_text(answer)
-    if span and not answer.partial:  # the short answer highlighted where it stands in the supporting sentence
-        shown = text_html(span)
-        evidence = evidence.replace(shown, f'<mark class="qa-span">{shown}</mark>', 1)
-    parts.append(f'<p class="{"qa-partial" if answer.partial else "qa-evidence"}" style="{style}">{evidence}</p>')
+    shown_text = text  # what the answer shows of its sentences (below: only the evidence, when there is a short answer)
+    if answer.partial:
+        parts.append(f'<p class="qa-partial" style="{_PARTIAL_STYLE}">{_answer_text_html(text)}</p>')
+    elif answer.short_answer and text.startswith(answer.short_answer):
+        first, _, rest = text.partition("\n")
+        parts.append(f'<p class="qa-short" style="{_SHORT_STYLE}"><strong>{escape(_CITATION_RE.sub("", first).strip())}</strong></p>')
+        if evidence_n is not None:
+            c = answer.citations[evidence_n - 1]
+            sentence = c.hit.article.text[c.sentence_start:c.sentence_end]
+            body = marked(sentence, c.sentence_start, answer.short_start, answer.short_end)
+            parts.append(f'<p class="qa-evidence" style="{_EVIDENCE_STYLE}">{body} <strong>[{evidence_n}]</strong></p>')
+            shown_text = sentence
+        elif rest.strip():  # metadata (a byline, a publication date): what the answerer wrote about it
+            parts.append(f'<p class="qa-evidence" style="{_EVIDENCE_STYLE}">{_answer_text_html(rest)}</p>')
+    else:  # no short answer: the sentence is the answer
+        parts.append(f'<p class="qa-evidence" style="{_EVIDENCE_STYLE}">{_answer_text_html(text)}</p>')
     cited = cited_numbers(answer)
+    if evidence_n is not None:
+        cited.add(evidence_n)
     if cited:
-        parts.append("<div><strong>Nguồn</strong></div>")
-        parts += [_source_html(n, answer.citations[n - 1], True) for n in sorted(cited)]
+        parts.append('<div class="qa-sources"><strong>Nguồn</strong>')
+        # A source's line shows its sentence unless the answer above already does (evidence, partial answer, no short answer).
+        parts += [_source_line(n, answer.citations[n - 1], True,
+                               with_sentence=n != evidence_n and _sentence(answer.citations[n - 1]) not in shown_text)
+                  for n in sorted(cited)]
+        parts.append("</div>")
     others = [n for n in range(1, len(answer.citations) + 1) if n not in cited]
     if others:
-        parts.append(f'<div style="{_MUTED_STYLE}"><strong>Nguồn khác</strong></div>')
-        parts += [_source_html(n, answer.citations[n - 1], False) for n in others]
-    parts.append(why_html(answer.citations))
+        lines = "".join(_source_line(n, answer.citations[n - 1], False, with_sentence=False) for n in others)
+        parts.append(f'<details class="qa-others"><summary style="{_MUTED_STYLE};cursor:pointer">Nguồn khác ({len(others)})</summary>'
+                     f"{lines}</details>")
+    parts.append(why_html(answer, searched))
     return "".join(parts)
-
-
-def status_html(status: dict) -> str:
-    """Engine.status() as a table."""
-    labels = (("articles", "Số bài viết"), ("passages", "Số đoạn"), ("embedder", "Mô hình nhúng"), ("dim", "Số chiều"),
-              ("built_at", "Lần cập nhật cuối"), ("index", "Chỉ mục"), ("corpus_dirs", "Thư mục bài viết"),
-              ("chunking", "Cắt đoạn"))
-    status = dict(status)
-    chunking = status.get("chunking")
-    if isinstance(chunking, dict) and {"chunk_size", "chunk_overlap"} <= set(chunking):
-        status["chunking"] = f"đoạn {chunking['chunk_size']} ký tự, hai đoạn liền nhau chung {chunking['chunk_overlap']} ký tự"
-    rows = "".join(
-        f'<tr><th style="{_CELL_STYLE}">{label}</th><td style="{_CELL_STYLE}">{escape(_plain(status.get(key)))}</td></tr>'
-        for key, label in labels
-    )
-    return f'<table style="{_TABLE_STYLE}">{rows}</table>'
-
-
-def _plain(value) -> str:
-    if isinstance(value, dict):
-        return ", ".join(f"{k}={v}" for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return ", ".join(map(str, value))
-    return "" if value is None else str(value)

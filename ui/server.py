@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -27,11 +28,15 @@ from qa.errors import UserError
 from qa.ingest.corpus import MAX_FILE_BYTES, os_error_reason
 from qa.settings import Settings
 from ui.app import ADMIN_PATH, CSS, TITLE, build_admin_app, build_app
+from ui.fonts import mount_fonts
 from ui.i18n import vietnamese_i18n
 from ui.login import Sessions, install_login
+from ui.page import VietnamesePage, footer_links, page_head, page_theme
 from ui.service import ChatService
 
-REPORTS_DIR = Path("eval/reports")
+REPORTS_DIR = Path("eval/reports")  # the project's own reports (`make eval`)
+USER_REPORTS_DIR = Path("danh-gia")  # `qa eval`'s default --out: the user's own reports, shown first when newer
+REPORTS_DIRS = (USER_REPORTS_DIR, REPORTS_DIR)
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 AUTH_MESSAGE = "Đăng nhập để dùng trang này (tên và mật khẩu do người quản trị cấp)."
 ADMIN_AUTH_MESSAGE = "Đăng nhập để thêm bài viết và cập nhật chỉ mục."
@@ -77,20 +82,24 @@ NO_UPLOADS_FILE_LIMIT = 1024
 GRADIO_QUEUE_ANALYTICS = {"GRADIO_ANALYTICS_MAX_EVENTS": "200", "GRADIO_ANALYTICS_CACHE_FREQUENCY": "100"}
 
 
-def create_app(settings: Settings, auth: list[tuple[str, str]] | None = None, reports_dir: Path = REPORTS_DIR,
-               embedder: Embedder | None = None) -> tuple[FastAPI, ChatService]:
+def create_app(settings: Settings, auth: list[tuple[str, str]] | None = None, reports_dir: Path | tuple[Path, ...] = REPORTS_DIRS,
+               embedder: Embedder | None = None, host: str = "127.0.0.1") -> tuple[FastAPI, ChatService]:
     for name, value in GRADIO_QUEUE_ANALYTICS.items():  # read when the Blocks' queue is made, below
         os.environ.setdefault(name, value)
-    service = ChatService(settings, reports_dir, embedder=embedder)
+    reports = (reports_dir,) if isinstance(reports_dir, Path) else tuple(reports_dir)
+    plot_dir = Path(tempfile.mkdtemp(prefix="qa-bieu-do-"))  # the report's plot, drawn from its JSON
+    service = ChatService(settings, reports, plot_dir, embedder=embedder)
     app = FastAPI()
+    app.add_middleware(VietnamesePage)
+    mount_fonts(app)
     common = {
-        "i18n": vietnamese_i18n(), "css": CSS, "allowed_paths": [str(reports_dir.resolve())],
+        "i18n": vietnamese_i18n(), "css": CSS, "theme": page_theme(), "head": page_head(),
+        "allowed_paths": [str(p.resolve()) for p in (*reports, plot_dir)],
         # Gradio's own limit stops what is far too big before it is stored (its message is English: set well above
         # the upload limit, whose Vietnamese message comes from ui.uploads).
         "max_file_size": max(settings.upload_max_bytes, MAX_FILE_BYTES) * GRADIO_FILE_LIMIT_FACTOR,
-        "footer_links": ["api", "gradio", "settings"],
+        "footer_links": footer_links(host in LOOPBACK_HOSTS),
         "run_history": False, "sessions": settings.ui_sessions,
-        "head": "<script>document.documentElement.lang = 'vi';</script>",  # Gradio's page template says lang="en"
     }
     if not auth:
         _mount(app, build_app(service), "/", **common)
@@ -127,9 +136,10 @@ class RunningServer:
 
 
 def start_server(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth: list[tuple[str, str]] | None = None,
-                 reports_dir: Path = REPORTS_DIR, embedder: Embedder | None = None, timeout: float = 60.0) -> RunningServer:
+                 reports_dir: Path | tuple[Path, ...] = REPORTS_DIRS, embedder: Embedder | None = None,
+                 timeout: float = 60.0) -> RunningServer:
     """The server in a background thread (tests, benchmarks); returns once it accepts connections."""
-    app, service = create_app(settings, auth, reports_dir, embedder)
+    app, service = create_app(settings, auth, reports_dir, embedder, host=host)
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, name="qa-server", daemon=True)
     thread.start()
@@ -144,9 +154,13 @@ def start_server(settings: Settings, host: str = "127.0.0.1", port: int = 7860, 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth: list[tuple[str, str]] | None = None) -> None:
     """Serve until interrupted (never a public share link)."""
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s: %(message)s", force=True)
-    app, _ = create_app(settings, auth)
+    app, _ = create_app(settings, auth, host=host)
     where = "mọi địa chỉ của máy này" if host in ("0.0.0.0", "::") else host
     login = "không cần đăng nhập" if not auth else (
         f"hỏi tự do, thêm bài tại {ADMIN_PATH} cần đăng nhập" if settings.public_ask else "cần đăng nhập")
     print(f"Trang hỏi đáp: http://{host}:{port}/ ({where}; {login}). Ctrl+C để dừng.", flush=True)
-    uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning")).run()
+    try:
+        uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning")).run()
+    except KeyboardInterrupt:  # uvicorn stops on Ctrl+C, then raises it again: a stop asked for, not a failure
+        pass
+    print("Đã dừng trang hỏi đáp.", flush=True)

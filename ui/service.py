@@ -17,23 +17,30 @@ import gradio as gr
 from qa.answer.answerer import Answer
 from qa.answer.followup import contextualize, next_context
 from qa.embed.embedders import Embedder
-from qa.engine import Engine, answer_to_dict, check_date, check_k, check_range, clean_question, render_text
+from qa.engine import Engine, answer_to_dict, render_text
 from qa.errors import CorpusError, EmbedderError, IndexProblem, QuestionError
-from qa.messages import index_error_message
+from qa.messages import index_error_message, vi_number
+from qa.search.question import clean_question
 from qa.settings import Settings
 from ui.feedback import feedback_record, record_feedback
 from ui.jobs import IndexJobs, QueueFull
-from ui.render import answer_html, question_html, status_html
+from ui.render import answer_html, question_html
 from ui.report import latest_report
+from ui.status import date_range, status_html
 from ui.uploads import LARGE_BATCH_HINT, KnownTexts, UploadError, check_upload, save_upload, saved_ids, saved_line
 
 log = logging.getLogger("qa.ui")
 NOTICE_TITLE = "Chưa hỏi được"  # also the API errors' title
+_ACK_STYLE = "border:1px solid #22c55e;background:rgba(34,197,94,0.12);padding:4px 10px;border-radius:6px"
 _NOTICE_STYLE = "border:1px solid #f59e0b;background:rgba(245,158,11,0.12);padding:6px 10px;border-radius:6px"
 
 
 def notice_html(message: str) -> str:
     return f'<div role="alert" class="qa-notice" style="{_NOTICE_STYLE}"><strong>⚠ {NOTICE_TITLE}:</strong> {escape(message)}</div>'
+
+
+def ack_html(message: str) -> str:
+    return f'<div role="status" class="qa-ack" style="{_ACK_STYLE}">✓ {escape(message)}</div>'
 
 
 class UserFacingError(Exception):
@@ -49,19 +56,18 @@ class Conversation:
 
 
 class ChatService:
-    def __init__(self, settings: Settings, reports_dir: Path, embedder: Embedder | None = None) -> None:
+    def __init__(self, settings: Settings, reports_dirs: tuple[Path, ...], plot_dir: Path, embedder: Embedder | None = None) -> None:
         self.settings = settings
         self.engine = Engine(settings, embedder=embedder)
-        self.reports_dir = reports_dir
+        self.reports_dirs = reports_dirs  # the newest evaluation report among them is shown
+        self.plot_dir = plot_dir  # where the report's plot is drawn
         self.jobs = IndexJobs(settings, embedder_factory=(lambda: embedder) if embedder is not None else None)
 
     def ask(self, question: str, k=None, mode: str | None = None, since: str | None = None, until: str | None = None) -> Answer:
         """engine.ask with the form's options checked; UserFacingError with a Vietnamese message."""
         try:
-            # Named as the form labels them.
-            since, until = check_date(since, "Từ ngày"), check_date(until, "Đến ngày")
-            check_range(since, until)
-            return self.engine.ask(question, k=check_k(k, self.settings.max_k), mode=mode or None, since=since, until=until)
+            # make_question checks the form's options (named as the form labels them) once, with the question.
+            return self.engine.ask(self.engine.question(question, k=k, mode=mode or None, since=since, until=until))
         except QuestionError as exc:
             raise UserFacingError(str(exc)) from None
         except (IndexProblem, EmbedderError, CorpusError) as exc:
@@ -108,14 +114,20 @@ class ChatService:
             return history, question, conversation, notice_html("Lỗi không mong đợi khi trả lời; hãy thử lại hoặc báo người quản trị.")
         conversation.topic = next_context(cleaned, conversation.topic)
         history = [*history, {"role": "user", "content": question_html(cleaned)},
-                   {"role": "assistant", "content": answer_html(answer, asked_as if asked_as != cleaned else None)}]
+                   {"role": "assistant", "content": answer_html(answer, asked_as if asked_as != cleaned else None, cleaned)}]
         conversation.answers[len(history) - 1] = feedback_record(cleaned, asked_as, answer)
         return history, "", conversation, ""
 
-    def on_vote(self, conversation: Conversation, vote: gr.LikeData) -> None:
+    def on_vote(self, conversation: Conversation, vote: gr.LikeData) -> str:
+        """Log the vote; the acknowledgement shown under the chat (HTML)."""
         record = conversation.answers.get(vote.index if isinstance(vote.index, int) else vote.index[0])
-        if record is not None and vote.liked in (True, False):  # anything else is a vote taken back
-            record_feedback(self.settings.feedback_log, record, "up" if vote.liked else "down")
+        if record is None:
+            return ""
+        if vote.liked not in (True, False):  # a vote taken back
+            return ack_html("Đã bỏ đánh giá của bạn.")
+        record_feedback(self.settings.feedback_log, record, "up" if vote.liked else "down")
+        said = "câu trả lời tốt 👍" if vote.liked else "câu trả lời chưa tốt 👎"
+        return ack_html(f"Cảm ơn bạn: đã ghi nhận «{said}». Đánh giá được lưu để cải thiện hệ thống.")
 
     def on_upload(self, files: list[str] | None, job_ids: list[int] | None):
         """Check and save the files, queue one index update for them; returns (files, report, job ids, timer)."""
@@ -141,8 +153,9 @@ class ChatService:
             try:
                 upload = check_upload(path, original_name, known_ids, self.settings, known_texts)
                 if upload.texts > budget:
-                    raise UploadError(f"«{original_name}»: cần nhúng khoảng {upload.texts} đoạn và câu, vượt phần còn lại "
-                                      f"({budget}) của giới hạn {self.settings.upload_max_texts} cho một lần tải lên. "
+                    raise UploadError(f"«{original_name}»: cần nhúng khoảng {vi_number(upload.texts)} đoạn và câu, vượt phần "
+                                      f"còn lại ({vi_number(budget)}) của giới hạn {vi_number(self.settings.upload_max_texts)} "
+                                      "cho một lần tải lên. "
                                       + LARGE_BATCH_HINT)
             except UploadError as exc:
                 lines.append(f"{exc} Tệp không được lưu.")
@@ -189,23 +202,24 @@ class ChatService:
 
     def _known_ids(self) -> set[str]:
         try:
-            return set(self.engine.index.doc_ids())
+            return set(self.engine.refresh().doc_ids())
         except IndexProblem:  # no index yet: the upload builds the first one
             return set()
 
     def _index_owner(self, text_hash: str) -> str | None:
         """The article of the loaded index with this text, if any (from the index's catalog, not its articles)."""
         try:
-            return self.engine.index.doc_with_text(text_hash)
+            return self.engine.refresh().doc_with_text(text_hash)
         except IndexProblem:  # no index yet
             return None
 
     def status(self) -> str:
         try:
-            return status_html(self.engine.status())
+            status = self.engine.status()
+            return status_html(status, date_range(self.engine.refresh()), self.jobs.queue_summary())
         except (IndexProblem, EmbedderError) as exc:
             message = index_error_message(exc) if isinstance(exc, IndexProblem) else str(exc)
             return f"<p>Chưa có chỉ mục dùng được: {escape(message)}</p>"
 
     def latest_report(self) -> tuple[str, str | None]:
-        return latest_report(self.reports_dir)
+        return latest_report(self.reports_dirs, self.plot_dir)

@@ -15,10 +15,17 @@ from pathlib import Path
 from qa.ingest.chunking import split_article
 from qa.ingest.corpus import ARTICLE_SUFFIXES, Article, article_id, decode_bytes, jsonl_article, read_text_file
 from qa.language.text import fold_diacritics, normalize, sentence_spans
+from qa.messages import vi_number
 from qa.settings import Settings
 
 _NAME_MAX_CHARS = 80
 LARGE_BATCH_HINT = "Với lô lớn, hãy chép tệp vào thư mục bài viết (corpus/) và chạy `qa index` trong terminal."
+
+
+def vi_mib(size: int) -> str:
+    """Bytes as MiB for a limit: 2097152 -> `2`, 1572864 -> `1,5`."""
+    mib = size / 1048576
+    return vi_number(mib) if mib == int(mib) else vi_number(mib, 1)
 
 
 class UploadError(ValueError):
@@ -86,7 +93,7 @@ def check_upload(path: Path, original_name: str, known_ids: set[str], settings: 
         raise UploadError(f"«{original_name}»: chỉ nhận tệp {', '.join(ARTICLE_SUFFIXES)}.")
     size = path.stat().st_size
     if size > settings.upload_max_bytes:
-        raise UploadError(f"«{original_name}»: tệp {size / 1048576:.1f} MiB, tối đa {settings.upload_max_bytes / 1048576:g} MiB. "
+        raise UploadError(f"«{original_name}»: tệp {vi_number(size / 1048576, 1)} MiB, tối đa {vi_mib(settings.upload_max_bytes)} MiB. "
                           + LARGE_BATCH_HINT)
     if suffix == ".jsonl":
         upload = _check_jsonl(path, name, original_name, known_ids, known_texts)
@@ -171,4 +178,6 @@ def saved_line(upload: Upload, path: Path) -> str:
     ids = ", ".join(saved_ids(upload, path))
     if path.name != upload.name:
         return f"Tên «{upload.name}» đã có trong kho: đã lưu «{upload.original_name}» thành «{path.name}» (mã bài: {ids})."
+    if path.name == upload.original_name:
+        return f"Đã lưu «{path.name}» (mã bài: {ids})."
     return f"Đã lưu «{upload.original_name}» thành «{path.name}» (mã bài: {ids})."

@@ -17,13 +17,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-import numpy as np
-
 from qa.answer.extractor import TypedExtractor
-from qa.answer.short import completed, find_short, has_type, question_type
+from qa.answer.short import completed, find_short, has_type
 from qa.answer.spans import SentenceInput, SpanReader
 from qa.language.text import QUERY_STOPWORDS, has_diacritics, search_tokens
 from qa.search.constraints import Verdict, missing_topic, verdicts
+from qa.search.question import Question
 from qa.search.retrieve import Hit
 
 ABSTAIN_MESSAGE = "Không tìm thấy thông tin trong kho bài viết."
@@ -99,9 +98,11 @@ class Answerer:
         # The similarity floors were measured for e5 models; other models judge on coverage alone.
         self._similarity_calibrated = "e5" in index.manifest["embedder"]["id"].lower()
 
-    def answer(self, question: str, hits: list[Hit], query_vector: np.ndarray | None) -> Answer:
+    def answer(self, asked: Question, hits: list[Hit]) -> Answer:
         if not hits:
             return Answer(ABSTAIN_MESSAGE, (), True)
+        question, kind = asked.understood, asked.kind
+        query_vector = asked.vector
         folded = not has_diacritics(question)
         q_tokens = [t for t in dict.fromkeys(search_tokens(question, folded=folded)) if t not in QUERY_STOPWORDS]
         idf = self.index.bm25.idf(q_tokens, folded)
@@ -111,7 +112,6 @@ class Answerer:
             present = _token_set(text, folded)
             return sum(w for t, w in idf.items() if t in present) / total
 
-        kind = question_type(question)
         scored, best_similarity = self._score_sentences(question, hits, query_vector, kind, coverage)
         if not scored:
             return Answer(ABSTAIN_MESSAGE, (), True)
@@ -125,7 +125,7 @@ class Answerer:
         best_coverage = max(coverage(h.passage.text + " " + h.article.title) for h in hits)
         if self._too_far(best_coverage, best_similarity):
             return Answer(ABSTAIN_MESSAGE, (), True)
-        found = verdicts(self.index, question, [h.article for h in hits])
+        found = verdicts(self.index, asked, [h.article for h in hits])
         eligible = [n for n, h in enumerate(hits) if _complete(found.get(h.article.doc_id))]
         if not eligible:
             return self._partial_or_abstain(question, hits, found, best_per_hit, citations)
@@ -204,14 +204,14 @@ class Answerer:
             return None
         top = ranked[0]
         article = hits[top.n].article
-        if find_short(kind, question, article, top.span, None) is not None:
+        if find_short(kind, question, article, top.span) is not None:
             return None
         sentences = self._sentences(article.doc_id)
         following = next(((x, y) for x, y in sentences if x >= top.span[1]), None)
         others = [sentences[0]] if kind == "when" and sentences else []
         others += [following] if following else []
         others += [x.span for x in ranked[1:] if x.n == top.n and x.typed and x.score >= self.settings.same_article_ratio * top.score]
-        return next((x for x in dict.fromkeys(others) if find_short(kind, question, article, x, None) is not None), None)
+        return next((x for x in dict.fromkeys(others) if find_short(kind, question, article, x) is not None), None)
 
     def _compose(self, question: str, kind: str | None, hits: list[Hit], ranked: list[_Scored], citations, weak: bool) -> Answer:
         """The short answer the reader finds best, the sentence it stands in (and a close second sentence of

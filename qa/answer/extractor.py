@@ -18,9 +18,10 @@ import numpy as np
 
 from qa.answer.candidates import Candidate, Token, generate, tokenize
 from qa.answer.features import QuestionView, features, sentence_coverage, view
-from qa.answer.short import find_short, question_type
+from qa.answer.short import find_short
 from qa.answer.spans import ScoredSpan, SentenceInput
 from qa.language.text import has_diacritics
+from qa.search.question import question_type
 
 MODEL_PATH = Path(__file__).with_name("extractor_model.json")
 TOP_SENTENCES = 4  # sentences of a training question handed to the ranker (best covering first)
@@ -54,7 +55,7 @@ def build_group(question: str, sentences: Sequence[SentenceInput]) -> Group:
     for k, s in enumerate(sentences):
         rule = None
         if qv.kind and qv.kind not in ("author", "posted"):
-            short = find_short(qv.kind, question, _Text(s.article_text, s.date), (s.start, s.end), None)
+            short = find_short(qv.kind, question, _Text(s.article_text, s.date), (s.start, s.end))
             rule = (short.start, short.end) if short else None
         extra = [(*rule, "rule")] if rule else []
         asked = set(qv.keys)

@@ -23,7 +23,7 @@ class QuestionView:
     left: frozenset[str]  # content words in the 4 tokens before the wh-phrase
     right: frozenset[str]  # ... and after it
     content: frozenset[str]  # all content words
-    kind: str | None  # the seed-style type (qa.short.question_type)
+    kind: str | None  # the seed-style type (qa.search.question.question_type)
 
 
 def view(question: str, folded: bool, kind: str | None) -> QuestionView:

@@ -24,7 +24,6 @@ _UPPER = "".join(ch for ch in map(chr, [*range(0x41, 0x250), *range(0x1E00, 0x1F
 _CAP = rf"[{_UPPER}][\wÀ-ỹ]*"
 _NAME = rf"{_CAP}(?:\s+{_CAP}){{1,3}}"
 PERSON_RE = re.compile(rf"{_RANKS}\s+{_NAME}")
-_BARE_NAME_RE = re.compile(rf"(?<![\w.]){_CAP}(?:\s+(?:{_CAP}|[A-Z]\.)){{1,4}}")
 # Dates as news writes them: 25/11, 7-12, 09/11/2023, ngày 5 tháng 1 năm 2024, tháng 3/2024, năm 2023.
 _DMY = r"\d{1,2}\s*[/-]\s*\d{1,2}(?:\s*[/-]\s*\d{4})?"
 DATE_RE = re.compile(
@@ -53,24 +52,6 @@ _UNIT_STOP = frozenset(fold_diacritics(
 _QUESTION_WORDS = frozenset(fold_diacritics(
     "ai là gì nào đâu bao nhiêu mấy khi của và được đã có không những các cho trong tại về do người vị ông bà đồng chí").split())
 
-QUESTION_TYPES = (
-    ("author", r"\b(phóng viên nào|ai viết|ai đưa tin|tác giả|người viết|người đưa tin|ai chụp|chụp ảnh)\b"),
-    ("posted", r"\b(đăng tin|đăng tải|đưa tin|bài(?: viết| báo)? (?:này |đó )?được đăng)\b"
-               r".*\b(ngày nào|khi nào|hôm nào|bao giờ|lúc nào)\b"),
-    ("ordinal", r"\b(lần thứ mấy|thứ mấy|khóa mấy|khoá mấy|kỳ thứ mấy|lần thứ bao nhiêu)\b"),
-    ("document", r"\b(văn bản nào|văn bản gì|số hiệu|chỉ thị nào|nghị quyết nào|kế hoạch nào|quy định nào|quy định số mấy"
-                 r"|quyết định nào|hướng dẫn nào|chỉ thị số mấy|nghị quyết số mấy)\b"),
-    ("named", r"\b(chủ đề|khẩu hiệu|phương châm|tên gọi|tên|danh hiệu|mô hình|cuộc vận động|bài hát|tiết mục)\b[^?]*"
-              r"\b(là gì|gì|nào)\b"),
-    ("title", r"\b(chức vụ gì|chức vụ nào|giữ chức gì|giữ chức vụ|chức danh gì|chức danh nào|cương vị gì|cương vị nào)\b"),
-    ("who", r"\b(ai|người nào|(?<!đơn )vị(?! trí)(?: \w+){0,2} nào|đồng chí nào|sĩ quan nào|quân nhân nào|cán bộ nào|tướng nào"
-            r"|chiến sĩ nào|nhân vật nào)\b"),
-    ("when", r"\b(khi nào|bao giờ|ngày nào|hôm nào|năm nào|tháng nào|lúc nào|thời gian nào|thời điểm nào|ngày bao nhiêu)\b"),
-    ("count", r"\b(bao nhiêu|mấy|số lượng)\b"),
-    ("unit", r"\b(đơn vị nào|cơ quan nào|tỉnh nào|huyện nào|chi bộ nào|trung đoàn nào|sư đoàn nào|lữ đoàn nào|đoàn nào|tổ chức nào"
-             r"|địa phương nào|trường nào|quân khu nào|đảng bộ nào|ban nào|cục nào|phòng nào|đội nào)\b"),
-)
-_COMPILED = [(name, re.compile(p, re.I), re.compile(fold_diacritics(p), re.I)) for name, p in QUESTION_TYPES]
 
 
 @dataclass(frozen=True)
@@ -79,15 +60,6 @@ class Short:
     end: int
     shown: str  # what the answer shows: the span, plus the year when the text gives only day/month
     fit: float = 0.0  # share of the question's own words around the span (a person's titles, a count's unit)
-
-
-def question_type(question: str) -> str | None:
-    q = unify_tones(question).lower()
-    folded = fold_diacritics(q)
-    for name, accented, plain in _COMPILED:
-        if accented.search(q) or (folded == q and plain.search(folded)):
-            return name
-    return None
 
 
 @lru_cache(maxsize=65536)
@@ -320,9 +292,8 @@ def _document_span(text: str, a: int, b: int, question: str) -> tuple[int, int] 
 # --- entry point --------------------------------------------------------------
 
 
-def find_short(kind: str | None, question: str, article, sentence: tuple[int, int], lead: tuple[int, int] | None) -> Short | None:
-    """The short answer inside `sentence` (offsets in article.text); for when-questions the lead sentence's
-    event date when the sentence has none. None when no span applies with confidence."""
+def find_short(kind: str | None, question: str, article, sentence: tuple[int, int]) -> Short | None:
+    """The short answer inside `sentence` (offsets in article.text). None when no span applies with confidence."""
     text = article.text
     a, b = sentence
     span = None
@@ -336,8 +307,6 @@ def find_short(kind: str | None, question: str, article, sentence: tuple[int, in
         span = _document_date(text, question)
         if span is None:
             dates = _by_granularity(text, _date_spans(text, a, b, question, event=True), question)
-            if not dates and lead and lead != sentence:
-                dates = _by_granularity(text, _date_spans(text, *lead, question, event=True), question)
             span = dates[0] if dates else None
         if span is not None:
             return Short(span[0], span[1], completed(text[span[0]:span[1]], article.date))
@@ -369,7 +338,7 @@ def has_type(kind: str | None, text: str, question: str) -> bool:
     """Whether a sentence holds what the question asks for (someone for `ai`, a date for `khi nào`, ...)."""
     if kind is None or kind in ("author", "posted"):
         return False
-    probe = find_short(kind, question, _Text(text), (0, len(text)), None)
+    probe = find_short(kind, question, _Text(text), (0, len(text)))
     return probe is not None
 
 

@@ -24,8 +24,7 @@ from qa.answer.extractor import TOP_SENTENCES, ExtractorModel, build_group, cali
 from qa.answer.features import sentence_coverage
 from qa.answer.ranker import Design, fit, fit_logistic
 from qa.answer.spans import SentenceInput
-from qa.evaluation.answer_metrics import normalize_short, token_f1
-from qa.language.text import has_diacritics, sentence_spans
+from qa.language.text import has_diacritics, normalize_short, sentence_spans, token_f1
 
 XQUAD_TRAIN_ARTICLES = 24  # articles 25-48 of XQuAD are held out
 FOLDS = 4

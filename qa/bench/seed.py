@@ -30,18 +30,18 @@ def run_seed(settings: Settings, queries: int, log) -> dict:
         log(f"seed: no index in {settings.index_dir}, building it from {', '.join(map(str, settings.corpus_dirs))}")
         build_index(settings, progress=False, log=log)
     engine = Engine(settings)
-    index = engine.index
+    index = engine.refresh()
     manifest = index.manifest
 
     articles = [index.article(d) for d in index.doc_ids()]
     sample = [embedding_input(a, p) for a in articles for p in split_article(a, settings.chunk_size, settings.chunk_overlap)][:32]
     started = time.perf_counter()
-    engine.embedder.embed_passages(sample, settings.embed_batch_size)
+    engine.embedder().embed_passages(sample, settings.embed_batch_size)
     embed_s = time.perf_counter() - started
 
     started = time.perf_counter()
     for q in SAMPLE_QUESTIONS * 4:
-        engine.embedder.embed_query(q)
+        engine.embedder().embed_query(q)
     query_ms = (time.perf_counter() - started) * 1000 / (len(SAMPLE_QUESTIONS) * 4)
 
     questions = [SAMPLE_QUESTIONS[i % len(SAMPLE_QUESTIONS)] for i in range(queries)]

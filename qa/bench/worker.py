@@ -78,7 +78,7 @@ def cmd_serve(args) -> dict:
 
     started = time.perf_counter()
     engine = Engine(settings, embedder=serving)
-    index = engine.index
+    index = engine.refresh()
     load_index_s = time.perf_counter() - started
     engine.ask(questions[0])
     load_s = time.perf_counter() - started

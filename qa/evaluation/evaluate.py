@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qa.evaluation.answer_metrics import ANSWER_METRICS, answer_metrics, confidence_curve, curve_table, plot_confidence
+from qa.evaluation.answer_metrics import ANSWER_METRICS, answer_metrics, confidence_curve, plot_confidence
 from qa.language.text import fold_diacritics, unify_tones
 from qa.settings import Settings
 
@@ -67,9 +67,9 @@ def load_questions(path: Path) -> list[Question]:
             questions.append(Question(str(r["id"]), r["question"], tuple(r["gold"]), (answer,) if answer else (),
                                       previous=r.get("previous", ""), twin_of=r.get("twin_of", "")))
         except (ValueError, KeyError, TypeError) as exc:
-            raise ValueError(f"{path}:{number}: not a question record ({exc})") from None
+            raise ValueError(f"dòng {number} không phải một câu hỏi dạng {{\"id\", \"question\", \"gold\", \"answer\"}} ({exc})") from None
     if not questions:
-        raise ValueError(f"{path}: no questions")
+        raise ValueError("tệp không có câu hỏi nào")
     return questions
 
 
@@ -184,22 +184,25 @@ def score_mode(questions: list[Question], results: list[QuestionResult]) -> Mode
 
 
 def run_questions(engine, questions: list[Question], mode: str, progress: bool = True) -> list[QuestionResult]:
-    from tqdm import tqdm
-
     from qa.answer.followup import contextualize
+    from qa.messages import Progress
 
     results = []
-    for q in tqdm(questions, desc=mode, unit="q", file=sys.stderr, disable=not progress, mininterval=1.0):
+    bar = Progress(len(questions), f"Đang hỏi ({mode})", "câu", show=progress)
+    for q in questions:
         started = time.perf_counter()
         asked = contextualize(q.question, q.previous) if q.previous else q.question
-        hits = engine.search(asked, k=CURVE_K, mode=mode)
-        answer = engine.answer(asked, hits[: engine.settings.k])
+        question = engine.question(asked, k=CURVE_K, mode=mode)
+        hits = engine.search(question)
+        answer = engine.answer(question, hits[: engine.settings.k])
         latency = (time.perf_counter() - started) * 1000
         docs: dict[str, float] = {}
         for h in hits:
             docs.setdefault(h.passage.doc_id, h.score)
         results.append(QuestionResult(list(docs.items()), answer.text, answer.abstained, latency, answer.partial, short_span(answer),
                                       answer.confidence, answer.confident))
+        bar.update(1)
+    bar.close()
     return results
 
 
@@ -228,63 +231,22 @@ def write_qrels(path: Path, questions: list[Question]) -> None:
                 f.write(f"{q.qid} 0 {doc.replace(' ', '_')} 1\n")
 
 
-def format_table(modes: dict[str, ModeReport]) -> str:
-    header = "| mode | " + " | ".join(METRICS) + " |"
-    rows = [header, "|" + "---|" * (len(METRICS) + 1)]
-    for mode, report in modes.items():
-        rows.append(f"| {mode} | " + " | ".join(_fmt(k, report.metrics[k]) for k in METRICS) + " |")
-    return "\n".join(rows)
-
-
-def twins_table(twins: dict) -> str:
-    """recall@1 and answer_hit of the unaccented questions next to their accented twins."""
-    rows = ["| mode | side | recall@1 | mrr@10 | answer_hit | short_f1 |", "|---|---|---|---|---|---|"]
-    for mode, sides in twins["modes"].items():
-        for side, m in sides.items():
-            rows.append(f"| {mode} | {side} | {m['recall@1']:.3f} | {m['mrr@10']:.3f} | {m['answer_hit']:.3f} | {m['short_f1']:.3f} |")
-    return "\n".join(rows)
-
-
-def _fmt(metric: str, value: float) -> str:
-    return f"{value:.1f}" if metric.startswith("latency") else f"{value:.3f}"
-
-
-def plot_curves(path: Path, title: str, modes: dict[str, ModeReport]) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6.4, 4.0), dpi=110)
-    for mode, report in modes.items():
-        if report.curve:
-            ax.plot(range(1, len(report.curve) + 1), report.curve, marker="o", markersize=3, label=mode)
-    ax.set_xlabel("k (documents)")
-    ax.set_ylabel("recall@k")
-    ax.set_title(title)
-    ax.set_xticks([1, 5, 10, 15, 20])
-    ax.grid(alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-
-
 def settings_summary(engine) -> dict:
     s = engine.settings
     return {
-        "embedder": engine.index.manifest["embedder"]["id"],
-        "chunk_size": engine.index.manifest["chunking"]["chunk_size"],
-        "chunk_overlap": engine.index.manifest["chunking"]["chunk_overlap"],
+        "embedder": engine.refresh().manifest["embedder"]["id"],
+        "chunk_size": engine.refresh().manifest["chunking"]["chunk_size"],
+        "chunk_overlap": engine.refresh().manifest["chunking"]["chunk_overlap"],
         "k": s.k, "fusion": "z-score", "dense_weight": s.dense_weight, "sentence_weight": s.sentence_weight,
         "bm25_weight": s.bm25_weight, "candidates": s.candidates,
-        "passages": engine.index.manifest["passage_count"], "documents": engine.index.manifest["article_count"],
+        "passages": engine.refresh().manifest["passage_count"], "documents": engine.refresh().manifest["article_count"],
     }
 
 
 def evaluate(engine, questions: list[Question], modes: list[str], dataset: str, reports: Path | None,
-             halves: bool = False, progress: bool = True) -> dict:
-    """Run every mode, write TREC runs / report / plot under `reports`, return the JSON report."""
+             halves: bool = False, progress: bool = True, source: dict | None = None) -> dict:
+    """Run every mode, write the JSON report, TREC runs, the Vietnamese report and its plot under `reports` (and
+    nowhere else), return the JSON report. `source`: what it was run on (kind, file, index), shown with the results."""
     per_mode: dict[str, ModeReport] = {}
     results_by_mode: dict[str, list[QuestionResult]] = {}
     for mode in modes:
@@ -296,6 +258,8 @@ def evaluate(engine, questions: list[Question], modes: list[str], dataset: str, 
         "settings": settings_summary(engine),
         "modes": {mode: r.metrics for mode, r in per_mode.items()},
         "confidence_curves": {mode: confidence_curve(questions, results_by_mode[mode]) for mode in modes},
+        "curves": {mode: r.curve for mode, r in per_mode.items()},
+        "source": source or {},
     }
     if halves:
         groups = list(dict.fromkeys(q.group for q in questions))
@@ -318,36 +282,38 @@ def evaluate(engine, questions: list[Question], modes: list[str], dataset: str, 
                 for k, side in ((0, "unaccented"), (1, "accented"))}
             for m in modes}}
     if reports is not None:
-        reports.mkdir(parents=True, exist_ok=True)
-        write_qrels(reports / f"{dataset}.qrels", questions)
-        for mode in modes:
-            write_trec_run(reports / f"{dataset}.{mode}.trec", questions, results_by_mode[mode], f"qa-{mode}")
-        plot_curves(reports / f"{dataset}.png", f"{dataset}: recall@k ({len(questions)} questions)", per_mode)
-        plot_confidence(reports / f"{dataset}.confidence.png", f"{dataset}: short answers by confidence", out)
-        (reports / f"{dataset}.md").write_text(markdown_report(out, per_mode), encoding="utf-8")
+        write_reports(reports, out, questions, results_by_mode)
     return out
 
 
-def markdown_report(out: dict, per_mode: dict[str, ModeReport]) -> str:
-    settings = json.dumps(out["settings"], ensure_ascii=False)
-    lines = [f"# Evaluation: {out['dataset']}", "", f"{out['questions']} questions. Settings: `{settings}`", "", format_table(per_mode), ""]
-    for name, half in out.get("halves", {}).items():
-        lines += [f"## {name.replace('_', ' ')} ({half['questions']} questions)", "",
-                  format_table({m: ModeReport(v) for m, v in half["modes"].items()}), ""]
-    if "twins" in out:
-        lines += [f"## Questions without diacritics and their accented twins ({out['twins']['pairs']} pairs)", "",
-                  twins_table(out["twins"]), ""]
-    lines += ["## Short answers by confidence (share answered vs short F1 on those answered)", "", curve_table(out), ""]
-    lines += [f"![recall@k]({out['dataset']}.png)", "", f"![confidence]({out['dataset']}.confidence.png)", ""]
-    return "\n".join(lines)
+def write_reports(reports: Path, out: dict, questions: list[Question], results_by_mode: dict[str, list[QuestionResult]]) -> None:
+    from qa.evaluation.report import markdown_report, plot_curves
+
+    dataset = out["dataset"]
+    reports.mkdir(parents=True, exist_ok=True)
+    (reports / f"{dataset}.json").write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
+    write_qrels(reports / f"{dataset}.qrels", questions)
+    for mode, results in results_by_mode.items():
+        write_trec_run(reports / f"{dataset}.{mode}.trec", questions, results, f"qa-{mode}")
+    plot_curves(reports / f"{dataset}.png", out)
+    plot_confidence(reports / f"{dataset}.confidence.png", f"{dataset}: câu trả lời ngắn theo độ tin cậy", out)
+    (reports / f"{dataset}.md").write_text(markdown_report(out, f"{dataset}.png"), encoding="utf-8")
 
 
 def compare(old: dict, new: dict) -> str:
-    lines = [f"{'mode':8} {'metric':18} {'old':>9} {'new':>9} {'delta':>9}"]
+    """Each metric of two JSON reports side by side, with the change (Vietnamese names, decimal commas)."""
+    from qa.evaluation.report import MODE_NAMES, metric_name
+    from qa.messages import vi_number
+
+    rows = []
     for mode in new["modes"]:
-        for metric in METRICS:
+        for metric in new["modes"][mode]:
             a, b = old.get("modes", {}).get(mode, {}).get(metric), new["modes"][mode].get(metric)
-            if a is None or b is None:
-                continue
-            lines.append(f"{mode:8} {metric:18} {a:9.4f} {b:9.4f} {b - a:+9.4f}")
-    return "\n".join(lines)
+            if isinstance(a, int | float) and isinstance(b, int | float):
+                sign = "+" if b - a >= 0 else "−"
+                rows.append((MODE_NAMES.get(mode, mode), metric_name(metric), vi_number(a, 4), vi_number(b, 4),
+                             sign + vi_number(abs(b - a), 4)))
+    header = ("Chế độ", "Số đo", "Cũ", "Mới", "Chênh lệch")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(5)]
+    return "\n".join("  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
+                     for r in [header, *rows])

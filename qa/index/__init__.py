@@ -7,11 +7,11 @@
     reader.py     a commit's live rows as one index: accessors and vector search
 """
 
-from qa.index.builder import BuildReport, build_index, sentence_input
+from qa.index.builder import BuildReport, build_index, indexed_embedder, sentence_input
 from qa.index.manifest import BuildLock, current_generation, read_manifest
 from qa.index.reader import LoadedIndex, RowFilter
 
 __all__ = [
-    "BuildLock", "BuildReport", "LoadedIndex", "RowFilter", "build_index", "current_generation", "read_manifest",
+    "BuildLock", "BuildReport", "LoadedIndex", "RowFilter", "build_index", "indexed_embedder", "current_generation", "read_manifest",
     "sentence_input",
 ]

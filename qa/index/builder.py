@@ -18,13 +18,15 @@ from pathlib import Path
 import numpy as np
 
 from qa import __version__
-from qa.embed.embedders import Embedder, load_embedder
-from qa.errors import BuildAborted, CorpusError, IndexMismatch
+from qa.embed.embedders import Embedder, embedder_for
+from qa.errors import BuildAborted, CorpusError, IndexMismatch, IndexProblem
 from qa.index.bm25 import write_postings
 from qa.index.embed_cache import EmbeddingCache
 from qa.index.manifest import (
     FORMAT_VERSION,
+    ArticleEntry,
     BuildLock,
+    FileEntry,
     current_generation,
     read_catalog,
     read_manifest,
@@ -79,27 +81,23 @@ def article_text_hash(article: Article) -> str:
 
 
 class _Progress:
-    """Embedding progress on stderr (texts/s), plus the test fail-point."""
+    """Embedding progress on stderr (Vietnamese, texts per second), plus the test fail-point."""
 
     def __init__(self, total: int, show: bool) -> None:
+        from qa.messages import Progress
+
         self.batches = 0
         self.fail_after = int(os.environ.get(FAIL_AFTER_BATCHES_ENV, "0") or 0)
-        self.bar = None
-        if show and total:
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=total, unit="passage", desc="embedding", file=sys.stderr, mininterval=0.5, smoothing=0.1)
+        self.bar = Progress(total, "Đang nhúng", "đoạn và câu", show=show)
 
     def __call__(self, n: int) -> None:
         self.batches += 1
-        if self.bar is not None:
-            self.bar.update(n)
+        self.bar.update(n)
         if self.fail_after and self.batches >= self.fail_after:
             raise BuildAborted(f"fail-point: aborted after {self.batches} embedding batches")
 
     def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
+        self.bar.close()
 
 
 # --- what changed ----------------------------------------------------------------
@@ -136,30 +134,29 @@ def diff_corpus(folders: tuple[Path, ...], catalog: dict | None) -> CorpusDiff:
             except OSError as exc:
                 warnings.append(f"bỏ qua {path}: {exc.strerror}")
                 continue
-            old = old_files.get(key)
-            if old and old[0] == st.st_size and old[1] == st.st_mtime_ns and all(d in old_articles for d in old[2]):
-                for doc_id in old[2]:
+            old = FileEntry(*old_files[key]) if key in old_files else None
+            if old and old.size == st.st_size and old.mtime_ns == st.st_mtime_ns and all(d in old_articles for d in old.doc_ids):
+                for doc_id in old.doc_ids:
                     _claim(seen, doc_id, key)
-                unchanged.extend(old[2])
-                files[key] = old
+                unchanged.extend(old.doc_ids)
+                files[key] = old_files[key]
                 continue
             found, bad_lines = read_articles(path)
             warnings.extend(bad_lines)
-            if not found:
-                continue
+            # Remembered even when unreadable (no articles, or bad lines): its warning is said once, and again only
+            # when the file changes (saved again, e.g. as UTF-8).
+            files[key] = list(FileEntry(st.st_size, st.st_mtime_ns, [a.doc_id for a in found]))
             for article in found:
                 _claim(seen, article.doc_id, article.source or key)
             read.extend(found)
-            if not bad_lines:  # a file with unreadable lines is read again next time, so its warning is seen again
-                files[key] = [st.st_size, st.st_mtime_ns, [a.doc_id for a in found]]
     fresh, added, changed, duplicates = [], [], [], []
     kept = set(unchanged)
-    text_owner = {entry[1]: doc for doc, entry in old_articles.items() if doc in kept}
+    text_owner = {ArticleEntry(*entry).text_hash: doc for doc, entry in old_articles.items() if doc in kept}
     for article in sorted(read, key=lambda a: a.doc_id):
-        old = old_articles.get(article.doc_id)
-        if old and old[0] == article.content_hash():
+        old = ArticleEntry(*old_articles[article.doc_id]) if article.doc_id in old_articles else None
+        if old and old.content_hash == article.content_hash():
             unchanged.append(article.doc_id)
-            text_owner.setdefault(old[1], article.doc_id)
+            text_owner.setdefault(old.text_hash, article.doc_id)
             continue
         th = article_text_hash(article)
         owner = text_owner.get(th)
@@ -261,6 +258,16 @@ def _stack(hashes: np.ndarray, known: dict[int, np.ndarray], dim: int) -> np.nda
     return out
 
 
+def indexed_embedder(settings: Settings) -> Embedder:
+    """The embedder of the model the index was built with (questions must be embedded alike), or the configured
+    one when there is no index yet."""
+    try:
+        model = read_manifest(settings.index_dir)["embedder"]["model"]
+    except IndexProblem:
+        model = settings.model
+    return embedder_for(settings, model)
+
+
 def _previous(index_dir: Path, settings: Settings, embedder: Embedder | None, full: bool, log) -> tuple[dict | None, dict | None]:
     """The current manifest and catalog to build on, or (None, None) for a build from scratch."""
     if full or current_generation(index_dir) is None:
@@ -308,7 +315,7 @@ def build_index(
                 remove_stale(index_dir, {prior.name, *_previous_generation(index_dir, prior)})
             return _report(diff, manifest, started, current_generation(index_dir).name, 0)
 
-        embedder = embedder or load_embedder(settings.model)
+        embedder = embedder or embedder_for(settings)
         if manifest is not None and manifest["embedder"]["id"] != embedder.model_id:
             raise IndexMismatch(f"bộ nhúng đã đổi kể từ lần dựng trước của {index_dir}: hãy chạy `qa index --full`")
         cache = EmbeddingCache(index_dir, embedder.model_id)
@@ -327,7 +334,8 @@ def build_index(
             embedded += n
             entries.append(entry)
             for row, article in enumerate(batch):
-                articles_table[article.doc_id] = [article.content_hash(), article_text_hash(article), entry["name"], row, *counts[row]]
+                row_entry = ArticleEntry(article.content_hash(), article_text_hash(article), entry["name"], row, *counts[row])
+                articles_table[article.doc_id] = list(row_entry)
         entries = [e for e in entries if len(e["deleted"]) < e["articles"]]
         new_manifest = _manifest(settings, embedder, entries)
         new_catalog = {"articles": articles_table, "files": diff.files}
@@ -379,9 +387,9 @@ def _open_segments(index_dir: Path, manifest: dict, catalog: dict, log) -> list[
         except SegmentDamaged as exc:
             log(f"cảnh báo: {exc}; các bài của nó sẽ được lập chỉ mục lại")
             manifest["segments"] = [e for e in manifest["segments"] if e is not entry]
-            lost = {doc for doc, value in catalog["articles"].items() if value[2] == entry["name"]}
+            lost = {doc for doc, value in catalog["articles"].items() if ArticleEntry(*value).segment == entry["name"]}
             catalog["articles"] = {doc: value for doc, value in catalog["articles"].items() if doc not in lost}
-            catalog["files"] = {path: value for path, value in catalog["files"].items() if not lost & set(value[2])}
+            catalog["files"] = {path: value for path, value in catalog["files"].items() if not lost & set(FileEntry(*value).doc_ids)}
     return segments
 
 

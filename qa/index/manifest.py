@@ -18,6 +18,7 @@ import os
 import shutil
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 from qa.errors import IndexCorrupt, IndexLocked, IndexNotFound, IndexNotWritable
 
@@ -99,7 +100,8 @@ def read_json(path: Path, what: str) -> dict:
 def read_manifest(index_dir: Path, generation: Path | None = None) -> dict:
     path = generation or current_generation(index_dir)
     if path is None:
-        raise IndexNotFound(f"Chưa có chỉ mục trong {index_dir}: hãy chạy `qa index` trước.")
+        raise IndexNotFound(f"Chưa có chỉ mục trong {index_dir}: hãy chạy `qa index` trước, "
+                            "hoặc chỉ đúng thư mục chỉ mục bằng `--index THƯ_MỤC`.")
     return read_json(path / "manifest.json", "manifest")
 
 
@@ -112,6 +114,25 @@ def with_segments(manifest: dict, entries: list[dict]) -> dict:
         passage_count=sum(e["live_passages"] for e in entries),
         sentence_count=sum(e["live_sentences"] for e in entries),
     )
+
+
+class ArticleEntry(NamedTuple):
+    """A catalog row of one article (stored as a JSON list in this order)."""
+
+    content_hash: str  # of everything read from the file (a change re-indexes the article)
+    text_hash: str  # of the text alone (two ids with one text are duplicates)
+    segment: str
+    row: int  # the article's row in its segment
+    passages: int
+    sentences: int
+
+
+class FileEntry(NamedTuple):
+    """A catalog row of one corpus file: unchanged size and mtime mean its articles need not be read again."""
+
+    size: int
+    mtime_ns: int
+    doc_ids: list[str]
 
 
 def read_catalog(generation: Path) -> dict:

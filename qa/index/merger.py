@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.index.bm25 import merge_postings
-from qa.index.manifest import with_segments
+from qa.index.manifest import ArticleEntry, with_segments
 from qa.index.segment import Segment, SegmentData, new_segment
 from qa.language.accents import AccentModel
 from qa.settings import Settings
@@ -69,8 +69,9 @@ def merge_segments(index_dir: Path, manifest: dict, catalog: dict, names: list[s
     entry = new_segment(index_dir, data, settings)
     table = dict(catalog["articles"])
     for doc_id, value in table.items():
-        if (value[2], value[3]) in moved:
-            table[doc_id] = [value[0], value[1], entry["name"], moved[(value[2], value[3])], value[4], value[5]]
+        old = ArticleEntry(*value)
+        if (old.segment, old.row) in moved:
+            table[doc_id] = list(old._replace(segment=entry["name"], row=moved[(old.segment, old.row)]))
     kept = [e for e in manifest["segments"] if e["name"] not in set(names)]
     position = min(i for i, e in enumerate(manifest["segments"]) if e["name"] in set(names))
     kept.insert(position, entry)

@@ -205,7 +205,8 @@ def decode_bytes(data: bytes) -> str:
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise ValueError(f"không phải {encoding.upper()} hợp lệ ({_REASONS.get(exc.reason, exc.reason)} ở byte {exc.start})") from None
+        raise ValueError(f"không phải {encoding.upper()} hợp lệ ({_REASONS.get(exc.reason, exc.reason)} ở byte {exc.start}): "
+                         "hãy mở tệp trong trình soạn thảo và lưu lại với mã hóa UTF-8") from None
     if not text.strip():
         raise ValueError("tệp rỗng")
     if "\x00" in text:

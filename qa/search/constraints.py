@@ -74,11 +74,6 @@ class Verdict:
     weakly_bound: frozenset = frozenset()  # year constraints mentioned here, but not next to the question's words
 
     @property
-    def satisfied(self) -> bool:
-        """Every hard constraint is bound or present (no other year, no missing document)."""
-        return all(level in (BOUND, PRESENT) for c, level in self.levels if c.hard)
-
-    @property
     def complete(self) -> bool:
         """Every year, document and name is bound or present: the article may answer. A bare number may be
         written otherwise (`50`, `năm mươi`) and only ranks."""
@@ -318,16 +313,22 @@ def lead_end(index, doc_id: str) -> int:
     return spans[0][1] if spans else 0
 
 
-def verdicts(index, question: str, articles) -> dict[str, Verdict]:
-    """doc_id -> Verdict for each distinct article; {} when the question states no constraint."""
-    constraints = extract(question)
+def verdicts(index, question, articles) -> dict[str, Verdict]:
+    """doc_id -> Verdict for each distinct article; {} when the question states no constraint.
+
+    `question` is a qa.search.question.Question: its constraints were extracted once, and each article is
+    checked once per question (retrieval's rerank and the answerer read the same articles)."""
+    constraints = question.constraints
     if not constraints:
         return {}
+    checked = question.checked
     weights = context_weights(index, constraints)
     out = {}
     for article in articles:
         if article.doc_id not in out:
-            out[article.doc_id] = check(constraints, article, lead_end(index, article.doc_id), weights)
+            if article.doc_id not in checked:
+                checked[article.doc_id] = check(constraints, article, lead_end(index, article.doc_id), weights)
+            out[article.doc_id] = checked[article.doc_id]
     # Near-duplicates: when some article binds the question's words to another year, the corpus has
     # this kind of event for other years; a year merely mentioned elsewhere is then no evidence.
     contested = {c for v in out.values() for c, level in v.levels if level == CONFLICT}
@@ -340,7 +341,7 @@ def verdicts(index, question: str, articles) -> dict[str, Verdict]:
 RERANK_DEPTH = 100  # candidates reranked; those below keep their order after them
 
 
-def rerank_by_constraints(index, question: str, hits: list, weight: float = 1.0) -> list:
+def rerank_by_constraints(index, question, hits: list, weight: float = 1.0) -> list:
     """`hits` (best first) with the score of each of the first RERANK_DEPTH moved by how its article stands
     against the question's constraints, re-sorted; `fused_rank` is renumbered. Unchanged when the
     question states none."""

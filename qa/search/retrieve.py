@@ -7,12 +7,12 @@ from typing import NamedTuple
 
 import numpy as np
 
-from qa.embed.embedders import Embedder
 from qa.index import LoadedIndex, RowFilter
 from qa.ingest.chunking import Passage
 from qa.ingest.corpus import Article
 from qa.search.constraints import RERANK_DEPTH, rerank_by_constraints
-from qa.settings import MODES, Settings
+from qa.search.question import Question
+from qa.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -79,17 +79,7 @@ def bm25_channel(index: LoadedIndex, question: str, depth: int, rows: RowFilter)
     return Channel.of({int(i): float(scores[i]) for i in top if scores[i] > 0})
 
 
-def search(
-    index: LoadedIndex,
-    embedder: Embedder,
-    question: str,
-    settings: Settings,
-    k: int | None = None,
-    mode: str | None = None,
-    since: str | None = None,
-    until: str | None = None,
-    query_vector: np.ndarray | None = None,
-) -> list[Hit]:
+def search(index: LoadedIndex, question: Question, settings: Settings) -> list[Hit]:
     """The best `k` passages for `question`, at most `settings.max_passages_per_article`
     per article unless fewer articles than `k` match.
 
@@ -97,23 +87,23 @@ def search(
     channel's scores are standardized (z-scores over its candidates) and summed
     with weights chosen by measurement; z-scores keep a much stronger channel
     from being flattened the way rank fusion flattens it."""
-    k = k or settings.k
-    mode = mode or settings.mode
-    if mode not in MODES:
-        raise ValueError(f"unknown mode {mode!r}: use one of {', '.join(MODES)}")
+    k = question.k or settings.k
+    mode = question.mode or settings.mode
     if not index.manifest["passage_count"]:
         return []
-    rows = index.row_filter(since, until)
+    rows = index.row_filter(question.since, question.until)
     if not any(a.any() for a in rows.articles):
         return []
     depth = max(settings.candidates, k * 4)
     channels: dict[str, tuple[Channel, float]] = {}
     if mode in ("dense", "hybrid"):
-        vector = embedder.embed_query(question) if query_vector is None else query_vector
+        vector = question.vector  # of the question with its diacritics restored
         channels["dense"] = (dense_channel(index, vector, depth, rows), settings.dense_weight)
         channels["sentence"] = (sentence_channel(index, vector, depth, rows), settings.sentence_weight)
     if mode in ("bm25", "hybrid"):
-        channels["bm25"] = (bm25_channel(index, question, depth, rows), settings.bm25_weight)
+        # BM25 reads the question as typed: a question without accents is still matched by its folded twin
+        # when a restored syllable is wrong.
+        channels["bm25"] = (bm25_channel(index, question.text, depth, rows), settings.bm25_weight)
     if mode == "bm25":
         fused = dict(channels["bm25"][0].scores)
     else:
