@@ -19,6 +19,7 @@ from __future__ import annotations
 from qa.language.text import normalize_short, token_f1
 
 ANSWER_METRICS = ("short_exact", "short_f1", "partial_rate", "wrong_confident", "confident_rate")
+PART_NAMES = {"all": "tất cả", "first_half": "nửa đầu", "second_half": "nửa sau"}
 CURVE_THRESHOLDS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
 
@@ -70,11 +71,12 @@ def confidence_curve(questions, results) -> list[dict]:
 
 
 def curve_table(out: dict) -> str:
-    rows = ["| part | mode | " + " | ".join(f"≥{t:.1f}" for t in CURVE_THRESHOLDS) + " |", "|---|---|" + "---|" * len(CURVE_THRESHOLDS)]
+    rows = ["| phần | chế độ | " + " | ".join(f"≥{t:.1f}" for t in CURVE_THRESHOLDS) + " |", "|---|---|" + "---|" * len(CURVE_THRESHOLDS)]
     parts = [("all", out)] + list(out.get("halves", {}).items())
     for name, part in parts:
         for mode, curve in part.get("confidence_curves", {}).items():
-            rows.append(f"| {name} | {mode} | " + " | ".join(f"{p['answered']:.2f} / {p['f1_answered']:.2f}" for p in curve) + " |")
+            cells = " | ".join(f"{p['answered']:.2f} / {p['f1_answered']:.2f}" for p in curve)
+            rows.append(f"| {PART_NAMES.get(name, name)} | {mode} | {cells} |")
     return "\n".join(rows)
 
 
@@ -89,9 +91,10 @@ def plot_confidence(path, title: str, out: dict) -> None:
     parts = [("all", out)] + list(out.get("halves", {}).items())
     for name, part in parts:
         for mode, curve in part.get("confidence_curves", {}).items():
-            ax.plot([p["answered"] for p in curve], [p["f1_answered"] for p in curve], marker="o", markersize=3, label=f"{mode} ({name})")
-    ax.set_xlabel("share answered (confidence ≥ threshold)")
-    ax.set_ylabel("short F1 on answered")
+            ax.plot([p["answered"] for p in curve], [p["f1_answered"] for p in curve], marker="o", markersize=3,
+                    label=f"{mode} ({PART_NAMES.get(name, name)})")
+    ax.set_xlabel("tỉ lệ câu được trả lời (độ tin cậy ≥ ngưỡng)")
+    ax.set_ylabel("F1 câu trả lời ngắn trên các câu đó")
     ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7)
