@@ -1,4 +1,4 @@
-"""The `qa` command: index, ask, eval, serve, bench. Every message to the user is Vietnamese, one line."""
+"""The `qa` command: index, ask, eval, serve, bench, train-reader. Every message to the user is Vietnamese, one line."""
 
 from __future__ import annotations
 
@@ -257,7 +257,7 @@ EVAL_OUT = "danh-gia"  # `qa eval`'s folder when --out is not given (ignored by 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = VietnameseArgumentParser(prog="qa", description="Hỏi đáp tiếng Việt trên kho tin bài.")
-    sub = parser.add_subparsers(dest="command", required=True, title="lệnh", metavar="{index,ask,eval,serve,bench}")
+    sub = parser.add_subparsers(dest="command", required=True, title="lệnh", metavar="{index,ask,eval,serve,bench,train-reader}")
 
     def with_index(p):
         p.add_argument("--index", help="thư mục chỉ mục (mặc định: $QA_INDEX_DIR hoặc ./index)")
@@ -314,6 +314,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--xquad", help="tệp XQuAD-vi (mặc định: ../shared/data/xquad/xquad.vi.json cạnh kho mã)")
     p.add_argument("--queries", type=int, help="số câu hỏi mỗi chế độ và cỡ (mặc định 50; --quick: 25)")
     p.set_defaults(func=cmd_bench)
+
+    from qa.neural.command import add_parser as add_train_reader
+
+    add_train_reader(sub)
     return parser
 
 

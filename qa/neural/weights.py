@@ -77,6 +77,17 @@ def _shape_of(name: str, count: int, config: E5Config) -> tuple[int, ...]:
 
 @lru_cache(maxsize=2)
 def load_weights(path: str | None = None) -> E5Weights:
+    """Configuration, vocabulary and every tensor dequantized to fp32 (about 0.5 GB)."""
+    return _parse(path, with_tensors=True)
+
+
+@lru_cache(maxsize=2)
+def load_vocabulary(path: str | None = None) -> Vocabulary:
+    """The vocabulary alone (what the ONNX reader needs at run time), without dequantizing the tensors."""
+    return _parse(path, with_tensors=False).vocabulary
+
+
+def _parse(path: str | None, with_tensors: bool) -> E5Weights:
     data = memoryview(Path(path or model_path()).read_bytes())
     if bytes(data[:4]) != b"E5S1":
         raise ValueError("not an E5S1 model file")
@@ -110,6 +121,8 @@ def load_weights(path: str | None = None) -> E5Weights:
         cursor += 4 * count
     pos = end
     vocabulary = Vocabulary(pieces, scores, bos, eos, pad, unk, normalization)
+    if not with_tensors:
+        return E5Weights(config, vocabulary, {})
 
     (n_tensors,) = struct.unpack_from("<i", data, pos)
     pos += 4
