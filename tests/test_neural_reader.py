@@ -24,7 +24,8 @@ SENTENCES = [
     "Giá xăng RON95 tăng 500 đồng/lít từ 15 giờ chiều 21/02/2024, theo Bộ Công Thương.",
     "Ngày 09/11/2023, Ban Thường vụ Quân ủy Trung ương ban hành Chỉ thị số 2423.",
 ]
-ODD_TEXTS = ["  nhiều   khoảng trắng\tvà tab  ", "ﬁ ① Ｈｅｌｌｏ ½", "", "😀 biểu tượng", "a\u0301 dấu tổ hợp", "Dòng 1\n\nDòng 2", "Ｑ＆Ａ…"]
+ODD_TEXTS = ["  nhiều   khoảng trắng\tvà tab  ", "ﬁ ① Ｈｅｌｌｏ ½", "", "😀 biểu tượng", "a\u0301 dấu tổ hợp",
+             "Dòng 1\n\nDòng 2", "Ｑ＆Ａ…"]
 PARAGRAPH = ("Đội tuyển bóng đá quốc gia Việt Nam đã giành chức vô địch AFF Cup năm 2018 sau khi đánh bại Malaysia "
              "với tổng tỉ số 3–2 trong trận chung kết lượt về diễn ra trên sân Mỹ Đình. Huấn luyện viên trưởng của đội "
              "khi đó là ông Park Hang-seo, người Hàn Quốc.")
