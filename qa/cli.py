@@ -252,6 +252,19 @@ def cmd_bench(args) -> int:
     return 0
 
 
+def cmd_train_reader(args) -> int:
+    from qa.neural.command import resolve_paths, train_and_export
+
+    data_dir, work_dir, out_dir = resolve_paths(args)
+    if not args.evaluate:
+        train_and_export(args, data_dir, work_dir, out_dir)
+    from qa.evaluation.reader_eval import measure_and_describe
+
+    figures = measure_and_describe(out_dir, data_dir, work_dir, args.dev_articles, args.limit, args.eval_threads)
+    print(json.dumps(figures, ensure_ascii=False, indent=1))
+    return 0
+
+
 EVAL_OUT = "danh-gia"  # `qa eval`'s folder when --out is not given (ignored by git)
 
 
@@ -317,7 +330,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from qa.neural.command import add_parser as add_train_reader
 
-    add_train_reader(sub)
+    add_train_reader(sub).set_defaults(func=cmd_train_reader)
     return parser
 
 

@@ -17,6 +17,8 @@ from qa.neural.reader import NeuralReader
 from qa.neural.tokenizer import Tokenizer
 from qa.neural.train import interleave
 from qa.neural.weights import load_vocabulary, load_weights
+from qa.search.question import make_question
+from qa.settings import Settings
 
 SENTENCES = [
     "Hà Nội là thủ đô của Việt Nam.",
@@ -110,7 +112,7 @@ def test_interleaving_keeps_every_source_in_a_short_prefix(tokenizer):
 def test_reader_is_unavailable_without_its_model(tmp_path):
     reader = NeuralReader(model_dir=tmp_path)
     sentence = SentenceInput("d", PARAGRAPH, 0, 40, "t", None, 0, 1.0, 1.0)
-    assert not reader.available() and reader.read("Ai?", [sentence]) == []
+    assert not reader.available() and reader.read(make_question("Ai?", Settings()), [sentence]) == []
 
 
 @pytest.mark.skipif(not (MODEL_DIR / ONNX_NAME).exists(), reason="the reader model is built by `make reader`")
@@ -119,7 +121,7 @@ def test_shipped_reader_reads_a_vietnamese_paragraph():
     sentences = [SentenceInput("doc", PARAGRAPH, 0, end, "AFF Cup", "2018-12-15", 0, 1.0, 1.0),
                  SentenceInput("doc", PARAGRAPH, end + 1, len(PARAGRAPH), "AFF Cup", "2018-12-15", 0, 0.5, 0.5)]
     reader = NeuralReader(min_score=0.0)
-    spans = reader.read("Việt Nam vô địch AFF Cup năm nào?", sentences)
+    spans = reader.read(make_question("Việt Nam vô địch AFF Cup năm nào?", Settings()), sentences)
     assert spans
     for span in spans:
         assert span.text == PARAGRAPH[span.start:span.end] and span.text == span.text.strip()

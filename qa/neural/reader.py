@@ -14,11 +14,15 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from qa.answer.spans import ScoredSpan, SentenceInput
 from qa.neural.export import MODEL_DIR, ONNX_NAME, VOCAB_NAME
+
+if TYPE_CHECKING:
+    from qa.search.question import Question
 
 MAX_TOKENS = 256
 MAX_ANSWER_TOKENS = 30
@@ -126,10 +130,10 @@ class NeuralReader:
                 self._model = SpanModel(self.model_dir)
             return self._model
 
-    def read(self, question, sentences: Sequence[SentenceInput]) -> list[ScoredSpan]:
+    def read(self, question: Question, sentences: Sequence[SentenceInput]) -> list[ScoredSpan]:
         if not sentences or not self.available():
             return []
-        asked = getattr(question, "understood", None) or getattr(question, "text", None) or str(question)
+        asked = question.understood  # diacritics restored: the model was trained on accented text
         order = sorted(range(len(sentences)), key=lambda i: (-sentences[i].sentence_score, sentences[i].hit_rank))
         spans: dict[tuple[str, int, int], ScoredSpan] = {}
         for index in order[:self.max_windows]:
