@@ -136,20 +136,36 @@ class NeuralReader:
         asked = question.understood  # diacritics restored: the model was trained on accented text
         order = sorted(range(len(sentences)), key=lambda i: (-sentences[i].sentence_score, sentences[i].hit_rank))
         spans: dict[tuple[str, int, int], ScoredSpan] = {}
-        for index in order[:self.max_windows]:
-            seed = sentences[index]
+        for seed_index, left, right in _contexts(sentences, order[:self.max_windows], self.reach):
+            seed = sentences[seed_index]
             text = seed.article_text
-            left, right = _neighbourhood(text, seed.start, seed.end, self.reach)
             for c in self.model().candidates(asked, text[left:right]):
                 start, end = left + c.start, left + c.end
                 if c.probability < self.min_score:
                     continue
                 span = ScoredSpan(seed.doc_id, start, end, text[start:end], c.probability, "neural",
-                                  _sentence_of(sentences, seed.doc_id, start, index))
+                                  _sentence_of(sentences, seed.doc_id, start, seed_index))
                 key = (seed.doc_id, start, end)
                 if key not in spans or spans[key].score < span.score:
                     spans[key] = span
         return sorted(spans.values(), key=lambda s: -s.score)
+
+
+def _contexts(sentences: Sequence[SentenceInput], seeds: list[int], reach: int) -> list[tuple[int, int, int]]:
+    """(seed, left, right) spans of article to read: each seed's neighbourhood, overlapping ones of an article merged
+    (one read of the model instead of two over the same text)."""
+    merged: list[list[int]] = []
+    for index in seeds:
+        seed = sentences[index]
+        left, right = _neighbourhood(seed.article_text, seed.start, seed.end, reach)
+        for other in merged:
+            first = sentences[other[0]]
+            if first.doc_id == seed.doc_id and first.article_text == seed.article_text and left <= other[2] and other[1] <= right:
+                other[1], other[2] = min(other[1], left), max(other[2], right)
+                break
+        else:
+            merged.append([index, left, right])
+    return [(index, left, right) for index, left, right in merged]
 
 
 def _neighbourhood(text: str, start: int, end: int, reach: int) -> tuple[int, int]:
