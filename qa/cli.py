@@ -1,4 +1,4 @@
-"""The `qa` command: index, ask, eval, serve, bench. Every message to the user is Vietnamese, one line."""
+"""The `qa` command: index, ask, eval, serve, bench, train-reader. Every message to the user is Vietnamese, one line."""
 
 from __future__ import annotations
 
@@ -267,12 +267,28 @@ def cmd_train_answers(args) -> int:
     print(f"{out}: {len(content['weights'])} trọng số; F1 ngoài fold: XQuAD-vi 1-24 {figures['xquad']['short_f1']:.3f}, "
           f"dev {figures['dev']['short_f1']:.3f}")
     return 0
+
+
+def cmd_train_reader(args) -> int:
+    from qa.neural.command import resolve_paths, train_and_export
+
+    data_dir, work_dir, out_dir = resolve_paths(args)
+    if not args.evaluate:
+        train_and_export(args, data_dir, work_dir, out_dir)
+    from qa.evaluation.reader_eval import measure_and_describe
+
+    figures = measure_and_describe(out_dir, data_dir, work_dir, args.dev_articles, args.limit, args.eval_threads)
+    print(json.dumps(figures, ensure_ascii=False, indent=1))
+    return 0
+
+
 EVAL_OUT = "danh-gia"  # `qa eval`'s folder when --out is not given (ignored by git)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = VietnameseArgumentParser(prog="qa", description="Hỏi đáp tiếng Việt trên kho tin bài.")
-    sub = parser.add_subparsers(dest="command", required=True, title="lệnh", metavar="{index,ask,eval,serve,bench,train-answers}")
+    sub = parser.add_subparsers(dest="command", required=True, title="lệnh",
+                                metavar="{index,ask,eval,serve,bench,train-answers,train-reader}")
 
     def with_index(p):
         p.add_argument("--index", help="thư mục chỉ mục (mặc định: $QA_INDEX_DIR hoặc ./index)")
@@ -336,6 +352,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--corpus", action="append", help="thư mục bài của --dev (lặp lại được; mặc định: corpus/ và eval/distractors/)")
     p.add_argument("--out", default=None, help="tệp trọng số (mặc định: qa/answer/extractor_model.json)")
     p.set_defaults(func=cmd_train_answers)
+
+    from qa.neural.command import add_parser as add_train_reader
+
+    add_train_reader(sub).set_defaults(func=cmd_train_reader)
     return parser
 
 

@@ -78,7 +78,7 @@ def seed_engine(seed_settings):
 # Tests that load the real model over the seed corpus, start a server or a browser, or train: `slow`, so that
 # `pytest -m "not slow"` (make test-quick) is a quick loop over the logic. Marked by what they use, not by module.
 HEAVY_FIXTURES = frozenset({"seed_settings", "seed_engine", "ui_server", "browser", "page", "public_ask_server", "st_model",
-                            "ray_embedder"})
+                            "ray_embedder", "xquad_result"})
 
 
 def pytest_collection_modifyitems(config, items):

