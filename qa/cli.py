@@ -252,6 +252,23 @@ def cmd_bench(args) -> int:
     return 0
 
 
+def cmd_train_answers(args) -> int:
+    from qa.answer.extractor import MODEL_PATH
+    from qa.answer.training import train, write_model
+
+    corpus = [Path(c) for c in (args.corpus or ["corpus", "eval/distractors"])]
+    for path in [Path(args.xquad), Path(args.dev), *corpus]:
+        if not path.exists():
+            raise UserError(f"không có {path}")
+    content = train(Path(args.xquad), Path(args.dev), corpus, log=lambda m: print(m, file=sys.stderr))
+    out = Path(args.out) if args.out else MODEL_PATH
+    write_model(content, out)
+    figures = content["dev_figures"]
+    print(f"{out}: {len(content['weights'])} trọng số; F1 ngoài fold: XQuAD-vi 1-24 {figures['xquad']['short_f1']:.3f}, "
+          f"dev {figures['dev']['short_f1']:.3f}")
+    return 0
+
+
 def cmd_train_reader(args) -> int:
     from qa.neural.command import resolve_paths, train_and_export
 
@@ -270,7 +287,8 @@ EVAL_OUT = "danh-gia"  # `qa eval`'s folder when --out is not given (ignored by 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = VietnameseArgumentParser(prog="qa", description="Hỏi đáp tiếng Việt trên kho tin bài.")
-    sub = parser.add_subparsers(dest="command", required=True, title="lệnh", metavar="{index,ask,eval,serve,bench,train-reader}")
+    sub = parser.add_subparsers(dest="command", required=True, title="lệnh",
+                                metavar="{index,ask,eval,serve,bench,train-answers,train-reader}")
 
     def with_index(p):
         p.add_argument("--index", help="thư mục chỉ mục (mặc định: $QA_INDEX_DIR hoặc ./index)")
@@ -327,6 +345,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--xquad", help="tệp XQuAD-vi (mặc định: ../shared/data/xquad/xquad.vi.json cạnh kho mã)")
     p.add_argument("--queries", type=int, help="số câu hỏi mỗi chế độ và cỡ (mặc định 50; --quick: 25)")
     p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("train-answers", help="huấn luyện bộ trích câu trả lời ngắn trên dữ liệu phát triển")
+    p.add_argument("--xquad", default="../shared/data/xquad/xquad.vi.json", help="tệp XQuAD-vi (chỉ đọc bài 1-24)")
+    p.add_argument("--dev", default="eval/dev.jsonl", help="câu hỏi phát triển có trường answer")
+    p.add_argument("--corpus", action="append", help="thư mục bài của --dev (lặp lại được; mặc định: corpus/ và eval/distractors/)")
+    p.add_argument("--out", default=None, help="tệp trọng số (mặc định: qa/answer/extractor_model.json)")
+    p.set_defaults(func=cmd_train_answers)
 
     from qa.neural.command import add_parser as add_train_reader
 

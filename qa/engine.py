@@ -168,7 +168,8 @@ def answer_to_dict(answer: Answer) -> dict:
     return {"answer": answer.text, "abstained": answer.abstained, "partial": answer.partial,
             "short_answer": answer.short_answer, "short_source": answer.short_source,
             "short_start": answer.short_start, "short_end": answer.short_end,
-            "understood_as": answer.understood_as, "sources": sources}
+            "understood_as": answer.understood_as, "confidence": answer.confidence, "confident": answer.confident,
+            "sources": sources}
 
 
 def cited_numbers(answer: Answer) -> set[int]:

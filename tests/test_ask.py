@@ -67,7 +67,8 @@ def test_json_shape_and_text_rendering(seed_engine):
     answer = seed_engine.ask(CHAIR_QUESTION, k=3)
     data = answer_to_dict(answer)
     assert set(data) == {"answer", "abstained", "partial", "short_answer", "short_source", "short_start", "short_end",
-                         "understood_as", "sources"} and len(data["sources"]) == 3
+                         "understood_as", "confidence", "confident", "sources"} and len(data["sources"]) == 3
+    assert 0.0 <= data["confidence"] <= 1.0 and isinstance(data["confident"], bool)
     for source in data["sources"]:
         assert set(source) == {"pid", "doc_id", "title", "url", "date", "text", "start", "end",
                                "sentence_start", "sentence_end", "score", "cited"}

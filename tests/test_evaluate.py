@@ -117,7 +117,7 @@ def test_qa_eval_writes_a_vietnamese_report_only_under_out(seed_settings, tmp_pa
     assert out.returncode == 0, out.stderr
     assert _tree(ROOT) == tree and _tree(seed_settings.index_dir) == index  # nothing else changed
     assert sorted(p.name for p in out_dir.iterdir()) == sorted(
-        ["qs.json", "qs.md", "qs.png", "qs.hybrid.trec", "qs.dense.trec", "qs.bm25.trec", "qs.qrels"])
+        ["qs.json", "qs.md", "qs.png", "qs.confidence.png", "qs.hybrid.trec", "qs.dense.trec", "qs.bm25.trec", "qs.qrels"])
     report = json.loads((out_dir / "qs.json").read_text())
     assert report["dataset"] == "qs" and report["questions"] == 2 and set(report["modes"]) == {"dense", "bm25", "hybrid"}
     assert report["modes"]["hybrid"]["recall@1"] == 1.0 and report["modes"]["hybrid"]["abstain_accuracy"] == 1.0

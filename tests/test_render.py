@@ -28,7 +28,8 @@ def _answer(**extra) -> Answer:
     other = _citation("b", CAPTION, (0, len(CAPTION)), -1.25)
     short = "Thiếu tướng Phạm Hoàng Long"
     text = f"{short} [1]\n{LEAD[start:]} [1]"
-    values = {"short_answer": short, "short_source": 1, "short_start": start, "short_end": start + len(short)}
+    values = {"short_answer": short, "short_source": 1, "short_start": start, "short_end": start + len(short),
+              "confidence": 0.9, "confident": True}
     values.update(extra)
     return Answer(text, (cited, other), False, **values)
 

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qa.evaluation.answer_metrics import ANSWER_METRICS, answer_metrics
+from qa.evaluation.answer_metrics import ANSWER_METRICS, answer_metrics, confidence_curve, plot_confidence
 from qa.language.text import fold_diacritics, unify_tones
 from qa.settings import Settings
 
@@ -43,6 +43,8 @@ class QuestionResult:
     latency_ms: float
     partial: bool = False
     short_answer: str | None = None
+    confidence: float = 0.0
+    confident: bool = True  # shown as a confident answer (results without the flag count as confident)
 
 
 @dataclass
@@ -197,7 +199,8 @@ def run_questions(engine, questions: list[Question], mode: str, progress: bool =
         docs: dict[str, float] = {}
         for h in hits:
             docs.setdefault(h.passage.doc_id, h.score)
-        results.append(QuestionResult(list(docs.items()), answer.text, answer.abstained, latency, answer.partial, short_span(answer)))
+        results.append(QuestionResult(list(docs.items()), answer.text, answer.abstained, latency, answer.partial, short_span(answer),
+                                      answer.confidence, answer.confident))
         bar.update(1)
     bar.close()
     return results
@@ -254,6 +257,7 @@ def evaluate(engine, questions: list[Question], modes: list[str], dataset: str, 
         "questions": len(questions),
         "settings": settings_summary(engine),
         "modes": {mode: r.metrics for mode, r in per_mode.items()},
+        "confidence_curves": {mode: confidence_curve(questions, results_by_mode[mode]) for mode in modes},
         "curves": {mode: r.curve for mode, r in per_mode.items()},
         "source": source or {},
     }
@@ -267,6 +271,7 @@ def evaluate(engine, questions: list[Question], modes: list[str], dataset: str, 
             out["halves"][name] = {
                 "questions": len(sub),
                 "modes": {m: score_mode(sub, [results_by_mode[m][i] for i in idx]).metrics for m in modes},
+                "confidence_curves": {m: confidence_curve(sub, [results_by_mode[m][i] for i in idx]) for m in modes},
             }
     twins = [q for q in questions if q.twin_of]
     if twins:
@@ -291,6 +296,7 @@ def write_reports(reports: Path, out: dict, questions: list[Question], results_b
     for mode, results in results_by_mode.items():
         write_trec_run(reports / f"{dataset}.{mode}.trec", questions, results, f"qa-{mode}")
     plot_curves(reports / f"{dataset}.png", out)
+    plot_confidence(reports / f"{dataset}.confidence.png", f"{dataset}: câu trả lời ngắn theo độ tin cậy", out)
     (reports / f"{dataset}.md").write_text(markdown_report(out, f"{dataset}.png"), encoding="utf-8")
 
 

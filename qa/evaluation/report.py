@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from qa.evaluation.answer_metrics import curve_table
 from qa.messages import vi_number
 
 # key -> (name, what it means)
@@ -22,6 +23,7 @@ METRIC_TEXTS = {
     "short_f1": ("Câu trả lời ngắn: độ trùng từ (F1)", "mức trùng từ giữa câu trả lời ngắn và đáp án, từ 0 đến 1"),
     "partial_rate": ("Tỉ lệ trả lời một phần", "tỉ lệ câu được trả lời «kho không có…, gần nhất là…»"),
     "wrong_confident": ("Sai mà không báo chưa chắc chắn", "tỉ lệ câu được trả lời như chắc chắn nhưng sai; càng thấp càng tốt"),
+    "confident_rate": ("Tỉ lệ trả lời chắc chắn", "tỉ lệ câu được trả lời như chắc chắn (không kèm «chưa chắc chắn»)"),
     "latency_ms_p50": ("Thời gian trả lời trung vị (ms)", "một nửa số câu hỏi được trả lời nhanh hơn mức này"),
     "latency_ms_p95": ("Thời gian trả lời p95 (ms)", "95 % số câu hỏi được trả lời nhanh hơn mức này"),
 }
@@ -106,6 +108,10 @@ def markdown_report(out: dict, plot_name: str | None) -> str:
         lines += [f"## Câu gõ không dấu và câu có dấu tương ứng ({vi_number(out['twins']['pairs'])} cặp)", ""]
         for mode, sides in out["twins"]["modes"].items():
             lines += [f"**{MODE_NAMES.get(mode, mode)}**", "", metrics_table({SIDE_NAMES.get(s, s): m for s, m in sides.items()}), ""]
+    if out.get("confidence_curves"):
+        lines += ["## Câu trả lời ngắn theo độ tin cậy", "",
+                  "Mỗi ô: tỉ lệ câu hỏi được trả lời với độ tin cậy ≥ ngưỡng / độ trùng từ (F1) trên các câu đó.", "",
+                  curve_table(out), "", f"![Câu trả lời ngắn theo độ tin cậy]({out['dataset']}.confidence.png)", ""]
     lines += ["## Ý nghĩa các số đo", ""]
     lines += [f"- **{name}**: {meaning}." for key, (name, meaning) in METRIC_TEXTS.items() if key in _metrics(out["modes"])]
     lines += ["", "Số đo tìm kiếm tính trên các câu hỏi trả lời được; «Từ chối đúng lúc» tính trên mọi câu hỏi.", ""]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from functools import lru_cache
 
 # Combining tone marks: grave, acute, tilde, hook above, dot below.
@@ -146,3 +147,24 @@ QUERY_STOPWORDS = frozenset(
     gi nao dau khong cua va duoc da nhung cac ve dieu biet hay
     bao_nhieu khi_nao the_nao nhu_the ra_sao la_gi dieu_gi nhung_gi cai_gi noi_dung cho_biet""".split()
 )
+
+
+# --- comparing answers (SQuAD's normalization and token F1; used to train and to evaluate) ---
+
+
+def normalize_short(text: str) -> str:
+    """SQuAD normalization, for Vietnamese: lowercase, tones unified, punctuation and [n] markers out."""
+    text = re.sub(r"\[\d+\]", " ", unify_tones(text or "").lower())
+    text = re.sub(r"[^\w\s]", " ", text)
+    return " ".join(text.split())
+
+
+def token_f1(produced: str, gold: str) -> float:
+    a, b = normalize_short(produced).split(), normalize_short(gold).split()
+    if not a or not b:
+        return float(a == b)
+    common = sum((Counter(a) & Counter(b)).values())
+    if common == 0:
+        return 0.0
+    precision, recall = common / len(a), common / len(b)
+    return 2 * precision * recall / (precision + recall)
