@@ -11,11 +11,14 @@ import threading
 from dataclasses import replace
 
 from qa.answer.answerer import Answer, Answerer
+from qa.answer.extractor import TypedExtractor
+from qa.answer.spans import CombinedReader
 from qa.embed.embedders import Embedder
 from qa.errors import IndexProblem
 from qa.index import LoadedIndex, current_generation, indexed_embedder
 from qa.language.accents import AccentModel
 from qa.language.text import normalize
+from qa.neural.reader import NeuralReader
 from qa.search.question import Question, make_question
 from qa.search.retrieve import Hit, search
 from qa.settings import Settings
@@ -37,6 +40,8 @@ class Engine:
         self.problem: str | None = None  # a Vietnamese notice while a newer index cannot be used
         self._accents: tuple[str, AccentModel] | None = None  # (index generation, model)
         self._accents_lock = threading.Lock()
+        self._span_reader = None
+        self._lock_reader = threading.Lock()
 
     def refresh(self) -> LoadedIndex:
         """The current commit, reloaded when a build has swapped in a new one (each question calls this once).
@@ -64,9 +69,21 @@ class Engine:
                 return self._index
             live = {e["name"] for e in index.manifest["segments"]}
             self._segments = {name: seg for name, seg in self._segments.items() if name in live}
-            self._index, self._answerer = index, Answerer(index)
+            self._index, self._answerer = index, Answerer(index, reader=self._reader())
             self._bad_generation, self.problem = None, None
             return index
+
+    def _reader(self):
+        """The span reader the answerer uses (None: the typed extractor alone); without the neural model's files
+        (or onnxruntime) the typed extractor answers alone."""
+        policy = self.settings.reader
+        if policy == "typed":
+            return None
+        with self._lock_reader:
+            if self._span_reader is None:
+                neural = NeuralReader()  # loads its model on first use; one per engine, whatever the index generation
+                self._span_reader = CombinedReader(TypedExtractor(), neural, policy) if neural.available() else TypedExtractor()
+            return self._span_reader
 
     def embedder(self) -> Embedder:
         """The embedder the index was built with."""
@@ -131,7 +148,7 @@ class Engine:
         """The answer out of `hits` (already retrieved for `question`), by the answerer of the index that retrieved them."""
         if not isinstance(question, Question):
             question = self.question(question)
-        answerer = self._answerer or Answerer(self.refresh())
+        answerer = self._answerer or Answerer(self.refresh(), reader=self._reader())
         answer = answerer.answer(question, hits)
         return replace(answer, understood_as=question.understood) if question.restored else answer
 

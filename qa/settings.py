@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 MODES = ("hybrid", "dense", "bm25")
+READERS = ("typed", "kind", "neural")  # see qa/answer/spans.py CombinedReader
 DEVICES = ("auto", "cpu", "cuda")
 
 
@@ -47,6 +48,10 @@ class Settings:
     # above one that does not (in standard deviations of the candidates' scores); chosen on eval/dev.jsonl
     # and the XQuAD dev half. 0 turns the check off in retrieval.
     constraint_weight: float = 1.0
+    # Short answers: "typed" (the trained typed extractor alone), "kind" (typed for who / when / how many ...,
+    # the neural reader of qa/neural for the rest) or "neural" (the neural reader first, typed when it finds
+    # nothing). Chosen on eval/dev.jsonl; the neural reader was trained on XQuAD articles 1-22.
+    reader: str = "kind"
     max_question_chars: int = 2000
     max_k: int = 50  # sources per answer (`qa ask --k`, the chat, evaluation depth)
     feedback_log: Path = Path("eval/feedback.jsonl")
@@ -85,6 +90,8 @@ class Settings:
             raise ValueError(f"QA_MODE: chế độ tìm kiếm không hợp lệ {self.mode!r}, dùng một trong {', '.join(MODES)}.")
         if self.ann not in ("auto", "flat", "ivf"):
             raise ValueError(f"QA_ANN: kiểu tìm vectơ không hợp lệ {self.ann!r}, dùng auto, flat hoặc ivf.")
+        if self.reader not in READERS:
+            raise ValueError(f"QA_READER: cách trích câu trả lời ngắn không hợp lệ {self.reader!r}, dùng {', '.join(READERS)}.")
         if self.merge_factor < 2:
             raise ValueError("QA_MERGE_FACTOR phải từ 2 trở lên.")
         if self.device not in DEVICES:

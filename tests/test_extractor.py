@@ -111,3 +111,31 @@ def test_training_is_deterministic_on_a_tiny_set(tmp_path):
     content = json.loads(first.read_text(encoding="utf-8"))
     assert content["weights"] and len(content["calibration"]["weights"]) == 4
     assert content["training_data"]["questions"] == 8 and len(content["training_data"]["sha256"]) == 64
+
+
+def test_the_combined_reader_asks_the_typed_extractor_for_typed_kinds_and_the_neural_reader_for_the_rest():
+    from qa.answer.spans import CombinedReader, ScoredSpan
+    from qa.search.question import make_question
+    from qa.settings import Settings
+
+    class Fixed:
+        def __init__(self, name, spans):
+            self.name, self.spans, self.calls = name, spans, 0
+
+        def read(self, question, sentences):
+            self.calls += 1
+            return list(self.spans)
+
+    def span(kind, score):
+        return ScoredSpan("d", 0, 4, "abcd", score, kind, 0)
+
+    typed, neural = Fixed("typed", [span("date", 0.6)]), Fixed("neural", [span("neural", 0.9)])
+    reader = CombinedReader(typed, neural, "kind")
+    when = make_question("Hội nghị diễn ra khi nào?", Settings())
+    what = make_question("Hội nghị bàn về vấn đề gì?", Settings())
+    assert when.kind == "when" and what.kind is None
+    assert reader.read(when, [])[0].kind == "date" and neural.calls == 0
+    assert reader.read(what, [])[0].kind == "neural" and typed.calls == 1
+    silent = CombinedReader(typed, Fixed("neural", []), "kind")
+    assert silent.read(what, [])[0].kind == "date"  # the other reader answers when the first finds nothing
+    assert CombinedReader(typed, neural, "max").read(when, [])[0].kind == "neural"  # the more probable span

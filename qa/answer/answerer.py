@@ -143,7 +143,7 @@ class Answerer:
             return Answer(ABSTAIN_MESSAGE, (), True)
         s = self.settings
         weak = best_coverage < s.min_coverage or (self._similarity_calibrated and best_similarity < s.weak_similarity)
-        return self._compose(question, kind, hits, ranked, citations, weak)
+        return self._compose(asked, kind, hits, ranked, citations, weak)
 
     # --- scoring ------------------------------------------------------------
 
@@ -213,14 +213,15 @@ class Answerer:
         others += [x.span for x in ranked[1:] if x.n == top.n and x.typed and x.score >= self.settings.same_article_ratio * top.score]
         return next((x for x in dict.fromkeys(others) if find_short(kind, question, article, x) is not None), None)
 
-    def _compose(self, question: str, kind: str | None, hits: list[Hit], ranked: list[_Scored], citations, weak: bool) -> Answer:
+    def _compose(self, asked: Question, kind: str | None, hits: list[Hit], ranked: list[_Scored], citations, weak: bool) -> Answer:
         """The short answer the reader finds best, the sentence it stands in (and a close second sentence of
         the same article, or of a second article when it scores as high), marked confident or not."""
         s = self.settings
+        question = asked.understood
         top = ranked[0]
         typed = self._typed_sentence(question, kind, hits, ranked)
         inputs, origin = self._reader_inputs(hits, ranked, typed)
-        found = self.reader.read(question, inputs) if kind != "posted" else []
+        found = self.reader.read(asked, inputs) if kind != "posted" else []
         best = found[0] if found else None
         n, span = origin[best.sentence] if best else (top.n, top.span)
         article = hits[n].article

@@ -41,3 +41,25 @@ class SpanReader(Protocol):
     def read(self, question: Question, sentences: Sequence[SentenceInput]) -> list[ScoredSpan]:
         """Scored spans, best first; [] when nothing in the sentences answers."""
         ...
+
+
+# Question kinds whose answer the typed extractor's patterns know (a date, a number, a person, a unit ...).
+TYPED_KINDS = frozenset({"who", "when", "count", "ordinal", "document", "unit", "title", "named", "author", "posted"})
+
+
+class CombinedReader:
+    """Two readers behind one: `typed` for the question kinds its patterns know, `neural` for the rest, each
+    falling back to the other when it finds nothing (policy "kind"); or the neural reader's best span whenever it
+    has one (policy "neural"); or whichever best span is more probable (policy "max")."""
+
+    def __init__(self, typed: SpanReader, neural: SpanReader, policy: str = "kind") -> None:
+        self.typed, self.neural, self.policy = typed, neural, policy
+
+    def read(self, question: Question, sentences: Sequence[SentenceInput]) -> list[ScoredSpan]:
+        if self.policy == "neural":
+            return self.neural.read(question, sentences) or self.typed.read(question, sentences)
+        if self.policy == "max":
+            spans = self.typed.read(question, sentences) + self.neural.read(question, sentences)
+            return sorted(spans, key=lambda s: -s.score)
+        first, second = (self.typed, self.neural) if question.kind in TYPED_KINDS else (self.neural, self.typed)
+        return first.read(question, sentences) or second.read(question, sentences)
