@@ -4,8 +4,9 @@
 Phó tham mưu trưởng, ...`), `khi nào / ngày nào` -> the date as written,
 `bao nhiêu / mấy` -> the number with its unit (`288 đảng viên`), `lần thứ mấy`
 -> `lần thứ IX`, `đơn vị nào` -> the unit's name, `văn bản nào / số hiệu` -> the
-document number. Patterns, not a reader model: where none applies with
-confidence there is no short answer and the sentence stands alone."""
+document number. Patterns written for the corpus's news: the typed extractor
+(`qa.answer.extractor`) takes their span as one candidate (`rule`) among the others
+it ranks, and keeps it unless the ranker is far surer of another."""
 
 from __future__ import annotations
 
