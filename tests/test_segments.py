@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from qa.engine import Engine
-from qa.errors import IndexCorrupt, IndexNotWritable
+from qa.errors import IndexCorrupt, IndexNotWritable, IndexProblem
 from qa.index import LoadedIndex, build_index
 from qa.settings import Settings
 from tests.conftest import CHAIR_DOC, CHAIR_QUESTION, FakeEmbedder, copy_seeds
@@ -203,3 +203,22 @@ def test_relative_index_and_corpus_paths(seeds, tmp_path, monkeypatch):
     relative = seeds.with_(index_dir=Path("index"), corpus_dirs=(Path("corpus"),))
     build_index(relative, embedder=embedder, progress=False)
     assert "Phạm Hoàng Long" in Engine(relative, embedder).ask(CHAIR_QUESTION).text
+
+
+def test_an_index_of_an_older_format_is_rebuilt_without_embedding_again(seeds):
+    """After an upgrade of the storage format, the server says to run `qa index`, which rebuilds every segment
+    from the corpus but takes each vector from the old segments (embedding is the hours; tokenizing is seconds)."""
+    embedder = FakeEmbedder()
+    build_index(seeds, embedder=embedder, progress=False)
+    manifest_path = seeds.index_dir / "current" / "manifest.json"
+    old = json.loads(manifest_path.read_text())
+    manifest_path.write_text(json.dumps({**old, "format_version": old["format_version"] - 1}))
+    with pytest.raises(IndexProblem, match="qa index"):
+        LoadedIndex.load(seeds.index_dir)
+    calls, messages = embedder.calls, []
+    report = build_index(seeds, embedder=embedder, progress=False, log=messages.append)
+    assert embedder.calls == calls and report.embedded == 0 and len(report.added) == 5
+    assert any("định dạng cũ" in m for m in messages)
+    index = LoadedIndex.load(seeds.index_dir)
+    assert {s.name for s in index.segments}.isdisjoint({e["name"] for e in old["segments"]})
+    assert [h.passage.doc_id for h in Engine(seeds, embedder).search(CHAIR_QUESTION, k=1)] == [CHAIR_DOC]

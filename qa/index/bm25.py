@@ -7,8 +7,13 @@ depend on how the index happens to be segmented or on deleted passages.
 
 Two token spaces: accented tokens, used for normal queries, and diacritic-folded
 tokens, used only when a query is typed without diacritics (folding accented
-queries would merge distinct words such as `hội`/`hỏi`). Terms are stored as 64-bit
-hashes, sorted, so a segment opens by memory-mapping arrays: nothing per term in Python."""
+queries would merge distinct words such as `hội`/`hỏi`). Only the accented space has
+postings on disk; the folded space is a map from each folded term to the accented
+terms that fold to it, and its postings are their union, summed per passage, at
+question time (half the postings bytes; a folded term's tf is the sum of its
+variants' tfs, exactly what postings of folded text would hold). Terms are stored as
+64-bit hashes, sorted, and tfs in the smallest unsigned type that holds them, so a
+segment opens by memory-mapping arrays: nothing per term in Python."""
 
 from __future__ import annotations
 
@@ -27,7 +32,8 @@ from qa.language.text import QUERY_STOPWORDS, fold_diacritics, has_diacritics, s
 # Question words carry no evidence about which passage answers.
 K1, B = 1.5, 0.75  # bm25s' defaults (Lucene's k1 is 1.2; b = 0.75 in both)
 SPACES = ("accented", "folded")
-POSTING_FILES = ("terms", "offsets", "docs", "tfs")
+POSTING_FILES = ("terms", "offsets", "docs", "tfs")  # lexical/accented/
+FOLD_FILES = ("terms", "offsets", "members")  # lexical/folded/
 
 
 @lru_cache(maxsize=1 << 20)
@@ -46,11 +52,17 @@ def query_terms(question: str) -> tuple[list[str], bool]:
     return [t for t in search_tokens(question, folded=folded) if t not in QUERY_STOPWORDS], folded
 
 
+def compact_tfs(counts: np.ndarray) -> np.ndarray:
+    """Term frequencies in the smallest unsigned type that holds them: uint8 for any passage of a usual chunk size."""
+    top = int(counts.max()) if len(counts) else 0
+    return counts.astype(np.uint8 if top <= 0xFF else np.uint16 if top <= 0xFFFF else np.uint32)
+
+
 # --- writing -------------------------------------------------------------------
 
 
 def write_postings(folder: Path, texts: Sequence[str], unified: bool = False) -> None:
-    """Postings of `texts` (one per passage, in row order) for both token spaces, and their lengths."""
+    """Postings of `texts` (one per passage, in row order), the folded-term map, and the passage lengths."""
     folder.mkdir(parents=True, exist_ok=True)
     vocab: dict[str, int] = defaultdict(itertools.count().__next__)  # a new token gets the next id
     term_ids: list[int] = []
@@ -59,32 +71,42 @@ def write_postings(folder: Path, texts: Sequence[str], unified: bool = False) ->
         tokens = search_tokens(text, unified=unified)
         lengths[row] = len(tokens)
         term_ids.extend(map(vocab.__getitem__, tokens))
-    docs = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
-    tids = np.asarray(term_ids, dtype=np.int64)
     words = list(vocab)
-    folded_words: dict[str, int] = {}
-    to_folded = np.array([folded_words.setdefault(_fold_token(w), len(folded_words)) for w in words] or [0], dtype=np.int64)
-    np.save(folder / "lengths.npy", lengths)
-    for space, ids, names in (("accented", tids, words), ("folded", to_folded[tids] if len(tids) else tids, list(folded_words))):
-        _write_space(folder / space, docs, ids, names, len(texts))
-
-
-def _write_space(folder: Path, docs: np.ndarray, tids: np.ndarray, names: list[str], n_docs: int) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    hashes = np.array([term_hash(w) for w in names], dtype=np.uint64)
+    hashes = np.array([term_hash(w) for w in words], dtype=np.uint64)
     # Sort postings by (term hash, doc); count repeats into term frequencies.
-    rank = np.empty(len(names), dtype=np.int64)
+    rank = np.empty(len(words), dtype=np.int64)
     order = np.argsort(hashes, kind="stable")
-    rank[order] = np.arange(len(names))
-    keys = rank[tids] * max(n_docs, 1) + docs if len(tids) else tids
+    rank[order] = np.arange(len(words))
+    n_docs = max(len(texts), 1)
+    docs = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+    keys = rank[np.asarray(term_ids, dtype=np.int64)] * n_docs + docs
     unique, tfs = np.unique(keys, return_counts=True)
-    term_rank, doc = np.divmod(unique, max(n_docs, 1))
-    offsets = np.zeros(len(names) + 1, dtype=np.int64)
-    offsets[1:] = np.cumsum(np.bincount(term_rank, minlength=len(names)))
-    np.save(folder / "terms.npy", hashes[order])
-    np.save(folder / "offsets.npy", offsets)
-    np.save(folder / "docs.npy", doc.astype(np.int32))
-    np.save(folder / "tfs.npy", tfs.astype(np.float32))
+    term_rank, doc = np.divmod(unique, n_docs)
+    offsets = np.zeros(len(words) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum(np.bincount(term_rank, minlength=len(words)))
+    _save_space(folder / "accented", hashes[order], offsets, doc, tfs)
+    folded = np.array([term_hash(_fold_token(words[i])) for i in order.tolist()], dtype=np.uint64)
+    _save_fold_map(folder / "folded", folded)
+    np.save(folder / "lengths.npy", lengths)
+
+
+def _save_space(folder: Path, terms: np.ndarray, offsets: np.ndarray, docs: np.ndarray, tfs: np.ndarray) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    np.save(folder / "terms.npy", terms.astype(np.uint64))
+    np.save(folder / "offsets.npy", offsets.astype(np.int64))
+    np.save(folder / "docs.npy", docs.astype(np.int32))
+    np.save(folder / "tfs.npy", compact_tfs(tfs))
+
+
+def _save_fold_map(folder: Path, folded: np.ndarray) -> None:
+    """`folded[i]`: the folded-term hash of accented term i. Written as folded terms (sorted), each with its
+    accented term numbers members[offsets[j]:offsets[j+1]]."""
+    folder.mkdir(parents=True, exist_ok=True)
+    members = np.argsort(folded, kind="stable")
+    terms, starts = np.unique(folded[members], return_index=True)
+    np.save(folder / "terms.npy", terms.astype(np.uint64))
+    np.save(folder / "offsets.npy", np.append(starts, len(members)).astype(np.int64))
+    np.save(folder / "members.npy", members.astype(np.int32))
 
 
 def merge_postings(folder: Path, parts: list[tuple[Path, np.ndarray, np.ndarray]]) -> None:
@@ -93,27 +115,30 @@ def merge_postings(folder: Path, parts: list[tuple[Path, np.ndarray, np.ndarray]
     `parts`: (lexical folder, old row -> new row (-1 when dropped), lengths) per source segment."""
     folder.mkdir(parents=True, exist_ok=True)
     np.save(folder / "lengths.npy", np.concatenate([lengths for _, _, lengths in parts]).astype(np.int32))
-    for space in SPACES:
-        hashes, docs, tfs = [], [], []
-        for source, new_rows, _ in parts:
-            p = SegmentPostings.open(source / space, lambda path: np.load(path))
-            per_term = np.diff(p.offsets)
-            term = np.repeat(p.terms, per_term)
-            new_doc = new_rows[p.docs]
-            keep = new_doc >= 0
-            hashes.append(term[keep])
-            docs.append(new_doc[keep])
-            tfs.append(p.tfs[keep])
-        h, d, t = (np.concatenate(x) for x in (hashes, docs, tfs))
-        order = np.lexsort((d, h))
-        h, d, t = h[order], d[order], t[order]
-        terms, starts = np.unique(h, return_index=True)
-        out = folder / space
-        out.mkdir(parents=True, exist_ok=True)
-        np.save(out / "terms.npy", terms.astype(np.uint64))
-        np.save(out / "offsets.npy", np.append(starts, len(h)).astype(np.int64))
-        np.save(out / "docs.npy", d.astype(np.int32))
-        np.save(out / "tfs.npy", t.astype(np.float32))
+    hashes, docs, tfs, term_hashes, term_folds = [], [], [], [], []
+    for source, new_rows, _ in parts:
+        p = SegmentPostings.open(source / "accented", _read)
+        term = np.repeat(p.terms, np.diff(p.offsets))
+        new_doc = new_rows[p.docs]
+        keep = new_doc >= 0
+        hashes.append(term[keep])
+        docs.append(new_doc[keep])
+        tfs.append(p.tfs[keep])
+        term_hashes.append(p.terms)
+        term_folds.append(FoldMap.open(source / "folded", _read).fold_of(len(p.terms)))
+    h, d, t = (np.concatenate(x) for x in (hashes, docs, tfs))
+    order = np.lexsort((d, h))
+    h, d, t = h[order], d[order], t[order]
+    terms, starts = np.unique(h, return_index=True)
+    _save_space(folder / "accented", terms, np.append(starts, len(h)), d, t)
+    # A term's fold is the same in every segment: take it from any segment that has the term.
+    all_terms, first = np.unique(np.concatenate(term_hashes), return_index=True)
+    folds = np.concatenate(term_folds)[first]
+    _save_fold_map(folder / "folded", folds[np.searchsorted(all_terms, terms)])
+
+
+def _read(path: Path) -> np.ndarray:
+    return np.load(path)
 
 
 # --- reading -------------------------------------------------------------------
@@ -121,35 +146,88 @@ def merge_postings(folder: Path, parts: list[tuple[Path, np.ndarray, np.ndarray]
 
 @dataclass(frozen=True)
 class SegmentPostings:
-    """One segment's postings in one token space (memory-mapped)."""
+    """One segment's accented postings (memory-mapped)."""
 
     terms: np.ndarray  # uint64 term hashes, sorted
     offsets: np.ndarray  # postings of terms[i] are docs/tfs[offsets[i]:offsets[i+1]]
-    docs: np.ndarray
-    tfs: np.ndarray
+    docs: np.ndarray  # int32 passage rows, increasing within a term
+    tfs: np.ndarray  # unsigned term frequencies
 
     @classmethod
     def open(cls, folder: Path, load) -> SegmentPostings:
         return cls(*(load(folder / f"{name}.npy") for name in POSTING_FILES))
 
-    def postings(self, token: str) -> tuple[np.ndarray, np.ndarray]:
+    def find(self, token: str) -> int:
+        """The term number of `token`, or -1."""
         h = np.uint64(term_hash(token))
         i = int(np.searchsorted(self.terms, h))
-        if i >= len(self.terms) or self.terms[i] != h:
-            return _EMPTY_DOCS, _EMPTY_TFS
+        return i if i < len(self.terms) and self.terms[i] == h else -1
+
+    def term_postings(self, i: int) -> tuple[np.ndarray, np.ndarray]:
         a, b = int(self.offsets[i]), int(self.offsets[i + 1])
         return self.docs[a:b], self.tfs[a:b]
 
+    def postings(self, token: str) -> tuple[np.ndarray, np.ndarray]:
+        i = self.find(token)
+        return self.term_postings(i) if i >= 0 else (_EMPTY_DOCS, _EMPTY_TFS)
+
+
+@dataclass(frozen=True)
+class FoldMap:
+    """One segment's folded space: each folded term's accented terms (memory-mapped)."""
+
+    terms: np.ndarray  # uint64 folded-term hashes, sorted
+    offsets: np.ndarray  # accented term numbers of terms[j] are members[offsets[j]:offsets[j+1]]
+    members: np.ndarray  # int32
+
+    @classmethod
+    def open(cls, folder: Path, load) -> FoldMap:
+        return cls(*(load(folder / f"{name}.npy") for name in FOLD_FILES))
+
+    def fold_of(self, n_terms: int) -> np.ndarray:
+        """The folded-term hash of each accented term number."""
+        out = np.zeros(n_terms, dtype=np.uint64)
+        out[self.members] = np.repeat(self.terms, np.diff(self.offsets))
+        return out
+
+
+@dataclass(frozen=True)
+class FoldedPostings:
+    """Postings of a folded token: the union of its accented variants' postings, tfs summed per passage."""
+
+    fold: FoldMap
+    accented: SegmentPostings
+
+    def postings(self, token: str) -> tuple[np.ndarray, np.ndarray]:
+        h = np.uint64(term_hash(token))
+        j = int(np.searchsorted(self.fold.terms, h))
+        if j >= len(self.fold.terms) or self.fold.terms[j] != h:
+            return _EMPTY_DOCS, _EMPTY_TFS
+        variants = self.fold.members[int(self.fold.offsets[j]) : int(self.fold.offsets[j + 1])]
+        if len(variants) == 1:
+            return self.accented.term_postings(int(variants[0]))
+        parts = [self.accented.term_postings(int(i)) for i in variants]
+        docs = np.concatenate([d for d, _ in parts])
+        tfs = np.concatenate([t for _, t in parts])
+        rows, at = np.unique(docs, return_inverse=True)
+        return rows.astype(np.int32), np.bincount(at, weights=tfs).astype(np.float32)
+
+
+def open_spaces(folder: Path, load) -> dict[str, SegmentPostings | FoldedPostings]:
+    """Both token spaces of a segment's lexical folder."""
+    accented = SegmentPostings.open(folder / "accented", load)
+    return {"accented": accented, "folded": FoldedPostings(FoldMap.open(folder / "folded", load), accented)}
+
 
 _EMPTY_DOCS = np.zeros(0, dtype=np.int32)
-_EMPTY_TFS = np.zeros(0, dtype=np.float32)
+_EMPTY_TFS = np.zeros(0, dtype=np.uint8)
 
 
 @dataclass(frozen=True)
 class LexicalPart:
     """A segment as the lexical channel sees it: postings, passage lengths, live rows, global offset."""
 
-    spaces: dict[str, SegmentPostings]
+    spaces: dict[str, SegmentPostings | FoldedPostings]
     lengths: np.ndarray
     live: np.ndarray  # bool per passage row
     offset: int  # global row of the segment's first passage
@@ -173,8 +251,7 @@ class LexicalIndex:
         def load(path):
             return np.load(path, mmap_mode="r").view(np.ndarray)
 
-        spaces = {space: SegmentPostings.open(folder / space, load) for space in SPACES}
-        part = LexicalPart(spaces, load(folder / "lengths.npy"), np.ones(len(texts), dtype=bool), 0)
+        part = LexicalPart(open_spaces(folder, load), load(folder / "lengths.npy"), np.ones(len(texts), dtype=bool), 0)
         return cls([part], len(texts))
 
     def _live_postings(self, token: str, folded: bool):

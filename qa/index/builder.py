@@ -36,7 +36,7 @@ from qa.index.manifest import (
     write_generation,
 )
 from qa.index.merger import merge_segments, segments_to_merge
-from qa.index.segment import Segment, SegmentDamaged, SegmentData, new_segment
+from qa.index.segment import Segment, SegmentDamaged, SegmentData, SegmentVectors, new_segment
 from qa.ingest.chunking import chunking_params, embedding_input, split_article
 from qa.ingest.corpus import Article, corpus_files, id_collision_message, read_articles
 from qa.language.text import sentence_spans, unify_tones
@@ -213,7 +213,7 @@ def split_for_index(articles: list[Article], settings: Settings):
     return passages, sentences, inputs, sentence_inputs, p_hashes, s_hashes
 
 
-def find_vectors(wanted: np.ndarray, segments: list[Segment], cache: EmbeddingCache) -> dict[int, np.ndarray]:
+def find_vectors(wanted: np.ndarray, segments: list[Segment | SegmentVectors], cache: EmbeddingCache) -> dict[int, np.ndarray]:
     """Vectors already computed for any of `wanted` hashes: in the segments, then in the embedding cache."""
     found: dict[int, np.ndarray] = {}
     wanted = np.unique(wanted)
@@ -274,7 +274,7 @@ def _previous(index_dir: Path, settings: Settings, embedder: Embedder | None, fu
         return None, None
     manifest = read_manifest(index_dir)
     if manifest.get("format_version") != FORMAT_VERSION:
-        log(f"chỉ mục {index_dir} có định dạng cũ ({manifest.get('format_version')}): dựng lại toàn bộ")
+        log(f"chỉ mục {index_dir} có định dạng cũ ({manifest.get('format_version')}): dựng lại toàn bộ, dùng lại các vectơ đã nhúng")
         return None, None
     model = embedder.model if embedder else settings.model
     if manifest["embedder"]["model"] != model:
@@ -319,6 +319,8 @@ def build_index(
         if manifest is not None and manifest["embedder"]["id"] != embedder.model_id:
             raise IndexMismatch(f"bộ nhúng đã đổi kể từ lần dựng trước của {index_dir}: hãy chạy `qa index --full`")
         cache = EmbeddingCache(index_dir, embedder.model_id)
+        if manifest is None and not full:
+            segments = _older_format_vectors(index_dir, embedder, log)
         articles_table = dict(catalog["articles"]) if catalog else {}
         entries = [dict(s, deleted=list(s["deleted"])) for s in manifest["segments"]] if manifest else []
         by_name = {e["name"]: e for e in entries}
@@ -362,7 +364,7 @@ def segment_batches(articles: list[Article], settings: Settings) -> list[list[Ar
     return batches + ([current] if current else [])
 
 
-def _write_fresh(index_dir: Path, batch: list[Article], segments: list[Segment], cache: EmbeddingCache, embedder: Embedder,
+def _write_fresh(index_dir: Path, batch: list[Article], segments: list[Segment | SegmentVectors], cache: EmbeddingCache, embedder: Embedder,
                  settings: Settings, progress: bool) -> tuple[dict, list[tuple[int, int]], int]:
     """One new segment of `batch`: its manifest entry, (passages, sentences) per article, texts embedded."""
     passages, sentences, inputs, sentence_inputs, p_hashes, s_hashes = split_for_index(batch, settings)
@@ -376,6 +378,24 @@ def _write_fresh(index_dir: Path, batch: list[Article], segments: list[Segment],
     entry = new_segment(index_dir, data, settings)
     counts = zip(np.bincount(passages[:, 0], minlength=len(batch)).tolist(), np.bincount(sentences[:, 0], minlength=len(batch)).tolist())
     return entry, list(counts), embedded
+
+
+def _older_format_vectors(index_dir: Path, embedder: Embedder, log) -> list[SegmentVectors]:
+    """The vectors of a committed index of an older format, built with this embedder: a rebuild after an
+    upgrade tokenizes and writes again, but embeds nothing it embedded before."""
+    try:
+        manifest = read_manifest(index_dir)
+    except IndexProblem:
+        return []
+    if manifest.get("format_version") == FORMAT_VERSION or manifest.get("embedder", {}).get("id") != embedder.model_id:
+        return []
+    sources = []
+    for entry in manifest.get("segments", []):
+        try:
+            sources.append(SegmentVectors.open(index_dir / "segments" / entry["name"]))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            log(f"cảnh báo: không đọc được vectơ cũ của {entry.get('name')}: {exc}")
+    return sources
 
 
 def _open_segments(index_dir: Path, manifest: dict, catalog: dict, log) -> list[Segment]:

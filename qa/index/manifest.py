@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 from qa.errors import IndexCorrupt, IndexLocked, IndexNotFound, IndexNotWritable
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4  # 4: segment format 2 (compact postings, 4-bit IVF codes)
 
 
 class BuildLock:

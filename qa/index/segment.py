@@ -25,17 +25,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
-from qa.index.bm25 import SPACES, SegmentPostings
+from qa.index.bm25 import open_spaces
 from qa.index.manifest import next_number
 from qa.ingest.chunking import Passage
 from qa.ingest.corpus import Article
 from qa.language.accents import AccentModel
 from qa.settings import Settings
 
-SEGMENT_FORMAT = 1
+SEGMENT_FORMAT = 2  # 2: accented postings only, with a folded-term map; tfs unsigned; IVF codes of 4 bits
 ARTICLE_COLUMNS = ("doc_id", "title", "url", "byline", "source")
 
 
@@ -153,7 +154,7 @@ class Segment:
             self.passage_vectors = load("passage_vectors.npy")
             self.sentence_vectors = load("sentence_vectors.npy")
             self.lengths = load("lexical/lengths.npy")
-            self.postings = {space: SegmentPostings.open(Path("lexical") / space, load) for space in SPACES}
+            self.postings = open_spaces(Path("lexical"), load)
             self._text = np.memmap(folder / "text.bin", dtype=np.uint8, mode="r") if self.meta["files"]["text.bin"] else None
             self.columns  # noqa: B018 - checked now, not on the first question
         except SegmentDamaged:
@@ -224,6 +225,19 @@ class Segment:
         article = article or self.article(a)
         ordinal = row - int(self.article_passages[a])
         return Passage(f"{article.doc_id}#{ordinal}", article.doc_id, article.text[start:end], start, end)
+
+
+class SegmentVectors(NamedTuple):
+    """The vectors of a segment of any format (their files have not changed since format 1), by text hash:
+    what a rebuild after a format change reuses instead of embedding again."""
+
+    folder: Path
+    passage_vectors: np.ndarray
+    sentence_vectors: np.ndarray
+
+    @classmethod
+    def open(cls, folder: Path) -> SegmentVectors:
+        return cls(folder, *(np.load(folder / f"{kind}_vectors.npy", mmap_mode="r") for kind in ("passage", "sentence")))
 
 
 def new_segment(index_dir: Path, data: SegmentData, settings: Settings) -> dict:
