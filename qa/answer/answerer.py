@@ -112,7 +112,7 @@ class Answerer:
             present = _token_set(text, folded)
             return sum(w for t, w in idf.items() if t in present) / total
 
-        scored, best_similarity = self._score_sentences(question, hits, query_vector, kind, coverage)
+        scored, best_similarity = self._score_sentences(asked, hits, query_vector, coverage)
         if not scored:
             return Answer(ABSTAIN_MESSAGE, (), True)
         best_per_hit: dict[int, _Scored] = {}
@@ -147,9 +147,10 @@ class Answerer:
 
     # --- scoring ------------------------------------------------------------
 
-    def _score_sentences(self, question, hits, query_vector, kind, coverage) -> tuple[list[_Scored], float]:
+    def _score_sentences(self, asked: Question, hits, query_vector, coverage) -> tuple[list[_Scored], float]:
         """Candidate sentences best first, and the best sentence similarity."""
         s = self.settings
+        question, kind, constraints = asked.understood, asked.kind, asked.constraints
         rows = []  # (n, span, lexical, similarity, typed)
         for n, hit in enumerate(hits):
             article = hit.article
@@ -161,7 +162,7 @@ class Answerer:
                 similarity = float(self.index.sentence_vector(row) @ query_vector) if query_vector is not None else 0.0
                 lexical = coverage(sentence if len(sentence) > 40 else f"{article.title} {sentence}")
                 rows.append((n, (a, b), lexical - (s.outside_passage_penalty if outside else 0.0), similarity,
-                             has_type(kind, sentence, question)))
+                             has_type(kind, sentence, question, constraints)))
         if not rows:
             return [], 0.0
         sims = [r[3] for r in rows]
@@ -196,7 +197,7 @@ class Answerer:
                                 n, hits[n].score, score.get((n, (a, b)), 0.0)) for n, (a, b) in chosen]
         return inputs, chosen
 
-    def _typed_sentence(self, question: str, kind: str | None, hits, ranked: list[_Scored]) -> tuple[int, int] | None:
+    def _typed_sentence(self, asked: Question, kind: str | None, hits, ranked: list[_Scored]) -> tuple[int, int] | None:
         """When the best sentence lacks what the question asks for (a person, a date, a count): the sentence of
         the same article that has it, as `qa.answer.short`'s patterns find it (the lead for a date, the next
         sentence, or a close sentence of the same article)."""
@@ -204,22 +205,22 @@ class Answerer:
             return None
         top = ranked[0]
         article = hits[top.n].article
-        if find_short(kind, question, article, top.span) is not None:
+        question, constraints = asked.understood, asked.constraints
+        if find_short(kind, question, article, top.span, constraints) is not None:
             return None
         sentences = self._sentences(article.doc_id)
         following = next(((x, y) for x, y in sentences if x >= top.span[1]), None)
         others = [sentences[0]] if kind == "when" and sentences else []
         others += [following] if following else []
         others += [x.span for x in ranked[1:] if x.n == top.n and x.typed and x.score >= self.settings.same_article_ratio * top.score]
-        return next((x for x in dict.fromkeys(others) if find_short(kind, question, article, x) is not None), None)
+        return next((x for x in dict.fromkeys(others) if find_short(kind, question, article, x, constraints) is not None), None)
 
     def _compose(self, asked: Question, kind: str | None, hits: list[Hit], ranked: list[_Scored], citations, weak: bool) -> Answer:
         """The short answer the reader finds best, the sentence it stands in (and a close second sentence of
         the same article, or of a second article when it scores as high), marked confident or not."""
         s = self.settings
-        question = asked.understood
         top = ranked[0]
-        typed = self._typed_sentence(question, kind, hits, ranked)
+        typed = self._typed_sentence(asked, kind, hits, ranked)
         inputs, origin = self._reader_inputs(hits, ranked, typed)
         found = self.reader.read(asked, inputs) if kind != "posted" else []
         best = found[0] if found else None

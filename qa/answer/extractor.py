@@ -44,8 +44,9 @@ def question_view(question: str) -> QuestionView:
     return view(question, not has_diacritics(question), question_type(question))
 
 
-def build_group(question: str, sentences: Sequence[SentenceInput]) -> Group:
-    """Candidates and features of `question` over `sentences` (in the order given: best first)."""
+def build_group(question: str, sentences: Sequence[SentenceInput], constraints: tuple | None = None) -> Group:
+    """Candidates and features of `question` over `sentences` (in the order given: best first); `constraints`:
+    the question's, when it was made into a Question (else extracted from the string)."""
     qv = question_view(question)
     folded = not has_diacritics(question)
     tokens = [tokenize(s.article_text, s.start, s.end, folded) for s in sentences]
@@ -55,7 +56,7 @@ def build_group(question: str, sentences: Sequence[SentenceInput]) -> Group:
     for k, s in enumerate(sentences):
         rule = None
         if qv.kind and qv.kind not in ("author", "posted"):
-            short = find_short(qv.kind, question, _Text(s.article_text, s.date), (s.start, s.end))
+            short = find_short(qv.kind, question, _Text(s.article_text, s.date), (s.start, s.end), constraints)
             rule = (short.start, short.end) if short else None
         extra = [(*rule, "rule")] if rule else []
         asked = set(qv.keys)
@@ -121,7 +122,7 @@ class TypedExtractor:
         sentences = list(sentences)
         if not sentences:
             return []
-        group = build_group(text, sentences)
+        group = build_group(text, sentences, None if isinstance(question, str) else question.constraints)
         if not group.candidates or len(group.question.keys) > MAX_QUESTION_TOKENS:
             return []
         probability = softmax(self.model.scores(group.rows))

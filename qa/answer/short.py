@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from qa.language.text import fold_diacritics, unify_tones
+from qa.search.constraints import Constraint, extract
 
 _RANKS = (
     r"(?:Đại tướng|Thượng tướng|Trung tướng|Thiếu tướng|Đại tá|Thượng tá|Trung tá|Thiếu tá"
@@ -186,11 +187,9 @@ def _date_spans(text: str, a: int, b: int, question: str, event: bool) -> list[t
     return sorted(spans)
 
 
-def _document_date(text: str, question: str) -> tuple[int, int] | None:
+def _document_date(text: str, constraints: tuple[Constraint, ...]) -> tuple[int, int] | None:
     """The date of the document the question names (`Kế hoạch số 1180 ... ra ngày nào?`)."""
-    from qa.search.constraints import extract
-
-    docs = [c for c in extract(question) if c.kind == "document"]
+    docs = [c for c in constraints if c.kind == "document"]
     if not docs:
         return None
     folded = _fold(text)
@@ -293,8 +292,11 @@ def _document_span(text: str, a: int, b: int, question: str) -> tuple[int, int] 
 # --- entry point --------------------------------------------------------------
 
 
-def find_short(kind: str | None, question: str, article, sentence: tuple[int, int]) -> Short | None:
-    """The short answer inside `sentence` (offsets in article.text). None when no span applies with confidence."""
+def find_short(kind: str | None, question: str, article, sentence: tuple[int, int],
+               constraints: tuple[Constraint, ...] | None = None) -> Short | None:
+    """The short answer inside `sentence` (offsets in article.text). None when no span applies with confidence.
+
+    `constraints`: the question's (`Question.constraints`), extracted here only for a bare question string."""
     text = article.text
     a, b = sentence
     span = None
@@ -305,7 +307,7 @@ def find_short(kind: str | None, question: str, article, sentence: tuple[int, in
     elif kind == "named":
         span = _quoted_span(text, a, b, question)
     elif kind == "when":
-        span = _document_date(text, question)
+        span = _document_date(text, extract(question) if constraints is None else constraints)
         if span is None:
             dates = _by_granularity(text, _date_spans(text, a, b, question, event=True), question)
             span = dates[0] if dates else None
@@ -335,11 +337,11 @@ def _fit(span: str, question: str) -> float:
     return len(asked & set(re.findall(r"\w+", _fold(span)))) / (len(asked) or 1)
 
 
-def has_type(kind: str | None, text: str, question: str) -> bool:
+def has_type(kind: str | None, text: str, question: str, constraints: tuple[Constraint, ...] | None = None) -> bool:
     """Whether a sentence holds what the question asks for (someone for `ai`, a date for `khi nào`, ...)."""
     if kind is None or kind in ("author", "posted"):
         return False
-    probe = find_short(kind, question, _Text(text), (0, len(text)))
+    probe = find_short(kind, question, _Text(text), (0, len(text)), constraints)
     return probe is not None
 
 

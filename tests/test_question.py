@@ -1,0 +1,76 @@
+"""A question is prepared once: diacritics restored once, constraints extracted once, each article checked
+against them once, however many stages (retrieval, rerank, answerer, span readers) read it."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+import qa.answer.short as short_module
+import qa.search.constraints as constraints_module
+import qa.search.question as question_module
+from qa.engine import Engine
+from qa.index import build_index
+from qa.language.accents import AccentModel
+from qa.settings import Settings
+from tests.conftest import FakeEmbedder, copy_seeds
+
+QUESTIONS = [
+    "Kế hoạch số 1180 của Đảng ủy Cục Chính trị ra ngày nào?",  # a when-question naming a document
+    "ke hoach so 1180 cua dang uy cuc chinh tri ra ngay nao",  # the same, typed without diacritics
+    "Ai chủ trì hội nghị tổng kết công tác đảng năm 2023 của Bộ Tham mưu Quân khu?",  # a year to bind
+]
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory):
+    root = tmp_path_factory.mktemp("question")
+    settings = Settings.from_env({}, index_dir=root / "index", corpus_dirs=(copy_seeds(root / "corpus"),))
+    embedder = FakeEmbedder()
+    build_index(settings, embedder=embedder, progress=False)
+    return Engine(settings, embedder)
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """Calls of the restoration, the extraction (wherever it is imported) and the per-article check."""
+    calls: Counter = Counter()
+
+    def counting(name, function):
+        def wrapper(*args, **kwargs):
+            calls[name] += 1
+            return function(*args, **kwargs)
+        return wrapper
+
+    monkeypatch.setattr(AccentModel, "restore", counting("restore", AccentModel.restore))
+    for module in (question_module, short_module):
+        monkeypatch.setattr(module, "extract", counting("extract", constraints_module.extract))
+    checked: Counter = Counter()
+    check = constraints_module.check
+
+    def counting_check(constraints, article, *args, **kwargs):
+        checked[article.doc_id] += 1
+        return check(constraints, article, *args, **kwargs)
+
+    monkeypatch.setattr(constraints_module, "check", counting_check)
+    return calls, checked
+
+
+@pytest.mark.parametrize("text", QUESTIONS)
+def test_each_preparation_runs_once_per_question(engine, counted, text):
+    calls, checked = counted
+    answer = engine.ask(text, k=5)
+    assert answer.citations
+    assert calls["extract"] == 1
+    assert calls["restore"] == (0 if any(ch in text for ch in "ếạộảủụĩờ") else 1)
+    assert checked and max(checked.values()) == 1  # rerank and answerer share the verdicts
+
+
+def test_the_chat_path_prepares_once_too(engine, counted):
+    """The form's options are checked by the same function; the chat then hands the Question over."""
+    calls, checked = counted
+    question = engine.question(QUESTIONS[1], k="3", mode="hybrid", since="2020-01-01")
+    engine.answer(question, engine.search(question))
+    engine.ask(question)  # asked again: nothing is derived again from the text
+    assert calls == {"extract": 1, "restore": 1} and max(checked.values()) == 1
