@@ -6,7 +6,7 @@ INDEX ?= index
 HOST ?= 127.0.0.1
 PORT ?= 7860
 
-.PHONY: install install-dev index run serve test test-quick lint bench eval browser load clean reader reader-cpu
+.PHONY: install install-dev index run serve test check lint bench eval browser load clean reader reader-cpu
 
 # What a user sees of the install: one line; pip's own errors stay visible (only setuptools' build warnings,
 # about its editable mode, are silenced).
@@ -53,8 +53,9 @@ test: install-dev browser
 	$(VENV)/bin/ruff check qa ui tests
 	$(VENV)/bin/python -m pytest -q
 
-# The logic without the real model, servers or browsers: a quick loop while working.
-test-quick: install-dev
+# ruff and the logic without the real model, servers, browsers or Ray (fake embedder, real FAISS): about a minute.
+# Select the rest by what it needs: `pytest -m model`, `-m browser`, `-m server`, `-m ray`.
+check: install-dev
 	$(VENV)/bin/ruff check qa ui tests
 	$(VENV)/bin/python -m pytest -q -m 'not slow'
 

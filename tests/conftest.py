@@ -75,13 +75,22 @@ def seed_engine(seed_settings):
     return Engine(seed_settings)
 
 
-# Tests that load the real model over the seed corpus, start a server or a browser, or train: `slow`, so that
-# `pytest -m "not slow"` (make test-quick) is a quick loop over the logic. Marked by what they use, not by module.
-HEAVY_FIXTURES = frozenset({"seed_settings", "seed_engine", "ui_server", "browser", "page", "public_ask_server", "st_model",
-                            "ray_embedder", "xquad_result"})
+# What a test needs beyond Python and numpy, by the fixtures it uses (a test that needs it without such a fixture
+# carries the mark itself): `model` (the real embedder or reader model), `server` (a real chat server process),
+# `browser` (headless Chromium), `ray` (a Ray cluster). Each such test is also `slow`; `make check` runs the rest.
+FIXTURE_NEEDS = {
+    "seed_settings": ("model",), "seed_engine": ("model",), "st_model": ("model",), "xquad_result": ("model",),
+    "ui_server": ("model", "server"), "public_ask_server": ("model", "server"), "browser": ("browser",),
+    "page": ("browser", "model", "server"), "ray_embedder": ("ray", "model"),
+}
+NEEDS = ("model", "server", "browser", "ray")
 
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if HEAVY_FIXTURES & set(getattr(item, "fixturenames", ())):
+        needs = {n for f in getattr(item, "fixturenames", ()) for n in FIXTURE_NEEDS.get(f, ())}
+        needs |= {m.name for m in item.iter_markers() if m.name in NEEDS}
+        for name in sorted(needs):
+            item.add_marker(getattr(pytest.mark, name))
+        if needs:
             item.add_marker(pytest.mark.slow)

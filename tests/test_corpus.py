@@ -131,6 +131,7 @@ def test_read_articles_reads_one_file_and_never_raises(tmp_path):
     assert read_articles(tmp_path / "missing.txt")[0] == [] and "missing.txt" in read_articles(tmp_path / "missing.txt")[1][0]
 
 
+@pytest.mark.model
 def test_qa_index_prints_each_warning_once_in_vietnamese(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -144,6 +145,7 @@ def test_qa_index_prints_each_warning_once_in_vietnamese(tmp_path):
     assert "thêm 1, sửa 0, xóa 0, giữ nguyên 0 bài" in out.stdout
 
 
+@pytest.mark.model
 def test_a_file_that_is_not_utf8_is_warned_about_once_with_how_to_fix_it(tmp_path):
     """Issue 16, item 9: the warning says to save the file as UTF-8, and is said again only once the file changed."""
     corpus = tmp_path / "corpus"

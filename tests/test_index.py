@@ -139,6 +139,7 @@ def test_ivf_option_builds_an_ann_index_that_finds_what_exact_search_finds(corpu
         assert [h.passage.pid for h in hits[0]][:3] == [h.passage.pid for h in hits[1]][:3]
 
 
+@pytest.mark.model
 def test_sigkill_during_a_real_build_leaves_the_old_index_serving(tmp_path):
     """The real model, a real `qa index` process, killed once its first progress line appears."""
     corpus = copy_seeds(tmp_path / "corpus")

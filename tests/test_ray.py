@@ -107,6 +107,7 @@ def test_an_actor_killed_mid_job_is_retried_and_no_text_is_lost_or_repeated(ray_
     np.testing.assert_allclose(vectors, ray_embedder.local.embed_passages(texts), atol=1e-5)
 
 
+@pytest.mark.ray
 def test_ray_address_without_a_cluster_is_one_clear_line(tmp_path):
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
@@ -118,6 +119,7 @@ def test_ray_address_without_a_cluster_is_one_clear_line(tmp_path):
     assert "ray start --head" in out.stderr and not (tmp_path / "i" / "current").exists()
 
 
+@pytest.mark.model
 def test_index_without_ray_does_not_import_it(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()

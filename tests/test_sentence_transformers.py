@@ -13,6 +13,8 @@ from qa.index import LoadedIndex, build_index
 from qa.settings import Settings
 from tests.conftest import CHAIR_DOC, CHAIR_QUESTION, ROOT, copy_seeds
 
+pytestmark = pytest.mark.model  # every test loads sentence-transformers (torch) or its model
+
 
 @pytest.fixture(scope="module")
 def st_model():

@@ -75,6 +75,7 @@ def public_ask_server(seed_settings, tmp_path_factory):
     log.close()
 
 
+@pytest.mark.server
 def test_serving_off_loopback_without_credentials_is_refused(tmp_path):
     out = _qa("serve", "--host", "0.0.0.0", "--port", str(free_port()), "--index", str(tmp_path))
     assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1, out.stderr
