@@ -21,7 +21,7 @@ from qa import __version__
 from qa.embed.embedders import Embedder, embedder_for
 from qa.errors import BuildAborted, CorpusError, IndexMismatch, IndexProblem
 from qa.index.bm25 import write_postings
-from qa.index.embed_cache import EmbeddingCache
+from qa.index.embed_cache import EmbeddingCache, in_sorted
 from qa.index.manifest import (
     FORMAT_VERSION,
     ArticleEntry,
@@ -217,10 +217,12 @@ def find_vectors(wanted: np.ndarray, segments: list[Segment | SegmentVectors], c
     """Vectors already computed for any of `wanted` hashes: in the segments, then in the embedding cache."""
     found: dict[int, np.ndarray] = {}
     wanted = np.unique(wanted)
+    if not len(wanted):
+        return found
     for segment in segments:
         for kind in ("passage", "sentence"):
             hashes = np.load(segment.folder / f"{kind}_hashes.npy", mmap_mode="r")
-            rows = np.flatnonzero(np.isin(hashes, wanted))
+            rows = np.flatnonzero(in_sorted(hashes, wanted))
             if len(rows):
                 vectors = getattr(segment, f"{kind}_vectors")
                 for r in rows:
