@@ -232,7 +232,7 @@ def cmd_eval(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from qa.bench import run_bench
+    from qa.bench import SECTIONS, run_bench
     from qa.bench.scale import BenchError
 
     try:
@@ -243,10 +243,14 @@ def cmd_bench(args) -> int:
         raise UserError("--sizes: cần ít nhất một số đoạn văn lớn hơn 0")
     if args.queries is not None and args.queries < 1:
         raise UserError("--queries: cần ít nhất 1 câu hỏi")
+    sections = tuple(s.strip() for s in args.sections.split(",") if s.strip()) if args.sections else SECTIONS
+    unknown = [s for s in sections if s not in SECTIONS]
+    if unknown or not sections:
+        raise UserError(f"--sections: không có phần {', '.join(unknown) or '(trống)'}; dùng {','.join(SECTIONS)}")
     try:
         run_bench(_settings(args), sizes=sizes, quick=args.quick, json_out=Path(args.json_out) if args.json_out else None,
                   reports=Path(args.reports), cache=Path(args.cache), xquad=Path(args.xquad) if args.xquad else None,
-                  queries=args.queries)
+                  queries=args.queries, sections=sections)
     except (BenchError, FileNotFoundError) as exc:
         raise UserError(str(exc)) from None
     return 0
@@ -344,6 +348,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cache", default=".cache/bench", help="thư mục cho kho bài sinh ra, chỉ mục và vectơ lưu sẵn")
     p.add_argument("--xquad", help="tệp XQuAD-vi (mặc định: ../shared/data/xquad/xquad.vi.json cạnh kho mã)")
     p.add_argument("--queries", type=int, help="số câu hỏi mỗi chế độ và cỡ (mặc định 50; --quick: 25)")
+    p.add_argument("--sections", help="chỉ đo các phần này (embed,ray,seed,peer,sizes) rồi ghép vào báo cáo đã có; "
+                                      "ví dụ --sections sizes --sizes 1000000")
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("train-answers", help="huấn luyện bộ trích câu trả lời ngắn trên dữ liệu phát triển")

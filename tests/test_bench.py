@@ -12,6 +12,7 @@ import sys
 import numpy as np
 import pytest
 
+from qa.bench import SECTIONS
 from tests.conftest import ROOT, SEED_CORPUS, XQUAD
 
 SIZE_KEYS = {
@@ -19,7 +20,7 @@ SIZE_KEYS = {
     "add_one_article_s", "add_one_embed_s", "add_one_embedded", "add_one_peak_mb", "unchanged_reindex_s", "load_s",
     "load_index_s", "rss_mb", "index_mb", "vectors_mb", "ask_ms_p50", "ask_ms_p95", "query_embed_ms_p50", "fake_query_ms_p50",
     "real_query_embeds_per_ask", "ann", "ann_recall@10", "ann_recall@10_sentences", "questions", "load_average_end",
-    "rss_before_load_mb",
+    "rss_before_load_mb", "measured_at",
 }
 ASK_RUNS = {"hybrid", "dense", "bm25", "hybrid_date"}
 EMBED_RUN_KEYS = {"threads", "batch", "raw_texts_per_s", "pipeline_texts_per_s", "gap_pct"}
@@ -141,12 +142,27 @@ def test_quick_bench_writes_a_complete_sane_report(tmp_path, seed_settings):
             assert value > 0, path
     assert peer["ours"]["recall@5"] >= 0.9 and peer["peer"]["recall@5"] >= 0.9  # both stacks really retrieve
 
+    # One section again, on its own: merged into the report, the others kept as they were measured.
+    proc = subprocess.run(
+        [sys.executable, "-m", "qa.cli", "bench", "--quick", "--sections", "sizes", "--queries", "3", "--index",
+         str(seed_settings.index_dir), "--reports", str(reports), "--xquad", str(XQUAD)],
+        cwd=ROOT, capture_output=True, text=True, timeout=1800,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    merged = json.loads((reports / "bench-quick.json").read_text(encoding="utf-8"))
+    assert {k: merged[k] for k in ("embed", "ray", "peer", "seed")} == {k: report[k] for k in ("embed", "ray", "peer", "seed")}
+    assert [r["size"] for r in merged["sizes"]] == [1000] and merged["sizes"][0]["questions"] == 3
+    assert [r["sections"] for r in merged["runs"]] == [list(SECTIONS), ["sizes"]]
+    assert "Measured in runs of their own" in (reports / "bench-quick.md").read_text(encoding="utf-8")
+
 
 @pytest.mark.parametrize("argv, says", [
     (["--sizes", "1k,10k"], "--sizes: cần các số đoạn văn cách nhau bằng dấu phẩy"),
     (["--sizes", "0"], "--sizes: cần ít nhất một số đoạn văn lớn hơn 0"),
     (["--queries", "0"], "--queries: cần ít nhất 1 câu hỏi"),
     (["--xquad", "no-such-file.json"], "không tìm thấy XQuAD-vi tại no-such-file.json"),
+    (["--sections", "sizes,speed"], "--sections: không có phần speed"),
+    (["--sections", "sizes"], "chưa có báo cáo"),
 ])
 def test_bad_bench_arguments_get_one_line_and_exit_2(argv, says, capsys, tmp_path):
     from qa.cli import main

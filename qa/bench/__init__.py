@@ -24,6 +24,7 @@ EMBED_BATCHES = (8, 16, 32)
 EMBED_THREADS = (1, 2)
 SYNTH_SEED = 0
 QUERIES, QUICK_QUERIES = 50, 25  # questions per mode (sizes and seed)
+SECTIONS = ("embed", "ray", "seed", "peer", "sizes")
 
 NOTES = [
     "Sizes are generated Vietnamese news-like articles (sentences of the seed articles and of XQuAD-vi contexts recombined, "
@@ -120,9 +121,22 @@ def _ray_rows(texts: list[str], settings: Settings, quick: bool) -> dict:
     return result
 
 
+def _previous_report(path: Path, sections: tuple[str, ...]) -> dict:
+    """The report a run of some sections only is merged into: the other sections stay as they were measured."""
+    if set(sections) == set(SECTIONS):
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise FileNotFoundError(f"--sections {','.join(sections)}: chưa có báo cáo {path} để ghép vào; "
+                                "hãy chạy đủ các phần một lần trước") from None
+
+
 def run_bench(settings: Settings, sizes: tuple[int, ...] | None = None, quick: bool = False, json_out: Path | None = None,
               reports: Path = Path("eval/reports"), cache: Path = Path(".cache/bench"), xquad: Path | None = None,
-              queries: int | None = None) -> dict:
+              queries: int | None = None, sections: tuple[str, ...] = SECTIONS) -> dict:
+    """All sections, or only `sections` merged into the report already in `reports` (size rows by size): a long size
+    can be measured in a run of its own."""
     from qa.bench.peer import run_peer
     from qa.bench.report import markdown, plot, sizes_table
     from qa.bench.scale import embedding_texts, measure_embedding, measure_size
@@ -135,36 +149,48 @@ def run_bench(settings: Settings, sizes: tuple[int, ...] | None = None, quick: b
     sizes = sizes or (QUICK_SIZES if quick else DEFAULT_SIZES)
     queries = queries or (QUICK_QUERIES if quick else QUERIES)
     cache.mkdir(parents=True, exist_ok=True)
+    reports.mkdir(parents=True, exist_ok=True)
+    stem = "bench-quick" if quick else "bench"
+    previous = _previous_report(reports / f"{stem}.json", sections)
     started, clock = time.strftime("%Y-%m-%dT%H:%M:%S%z"), time.perf_counter()
+    run = {"started_at": started, "sections": list(sections), "sizes": list(sizes) if "sizes" in sections else [],
+           "load_average_start": _load()}
     out: dict = {
-        "schema": 1, "quick": quick, "started_at": started,
+        **previous, "schema": 1, "quick": quick, "started_at": previous.get("started_at", started),
         "machine": {"cpus": os.cpu_count(), "load_average_start": _load(), "python": sys.version.split()[0],
                     "env": _tuning_env()},
         "settings": _settings_summary(settings), "notes": NOTES,
     }
-    texts = embedding_texts(xquad, settings.chunk_size, settings.chunk_overlap, 16 if quick else 200)
-    out["embed"] = measure_embedding(texts, EMBED_BATCHES, EMBED_THREADS, _log)
-
-    out["ray"] = _ray_rows(texts, settings, quick)
-
-    out["seed"] = run_seed(settings, queries, _log)
+    if "embed" in sections or "ray" in sections:
+        texts = embedding_texts(xquad, settings.chunk_size, settings.chunk_overlap, 16 if quick else 200)
+    if "embed" in sections:
+        out["embed"] = measure_embedding(texts, EMBED_BATCHES, EMBED_THREADS, _log)
+    if "ray" in sections:
+        out["ray"] = _ray_rows(texts, settings, quick)
+    if "seed" in sections:
+        out["seed"] = run_seed(settings, queries, _log)
     pool = load_pool(xquad, [ROOT / "corpus"])
     synth = SynthCorpus(cache, pool, SYNTH_SEED, settings.chunk_size, settings.chunk_overlap)
-    added = _peer_added_article() or synth.added_article()
-    out["peer"] = run_peer(settings, _squad_subset(xquad, quick, cache), cache, added, quick, _log)
+    if "peer" in sections:
+        added = _peer_added_article() or synth.added_article()
+        out["peer"] = run_peer(settings, _squad_subset(xquad, quick, cache), cache, added, quick, _log)
 
     # The sizes last: the long part. What is measured so far is kept, should a large size fail hours in.
-    reports.mkdir(parents=True, exist_ok=True)
-    stem = "bench-quick" if quick else "bench"
     partial = reports / f"{stem}.partial.json"
-    questions = _size_questions(xquad, cache, queries)
-    out["sizes"] = []
-    for target in sizes:
-        row = measure_size(target, synth, cache, questions, queries, FILTER_SINCE, FILTER_UNTIL, _log)
-        out["sizes"].append({**row, "load_average_end": _load()})
-        _log("\n".join(sizes_table(out["sizes"][-1:])))
-        partial.write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
-    out["seconds"] = time.perf_counter() - clock
+    if "sizes" in sections:
+        questions = _size_questions(xquad, cache, queries)
+        kept = [r for r in previous.get("sizes", []) if r["size"] not in set(sizes)]
+        measured: list[dict] = []
+        for target in sizes:
+            row = measure_size(target, synth, cache, questions, queries, FILTER_SINCE, FILTER_UNTIL, _log)
+            measured.append({**row, "load_average_end": _load(), "measured_at": started})
+            out["sizes"] = sorted(kept + measured, key=lambda r: r["size"])
+            _log("\n".join(sizes_table(measured[-1:])))
+            partial.write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
+    run["seconds"] = time.perf_counter() - clock
+    run["load_average_end"] = _load()
+    out["runs"] = [*previous.get("runs", []), run] if previous else [run]
+    out["seconds"] = sum(r["seconds"] for r in out["runs"]) if "runs" in previous else run["seconds"]
     out["machine"]["load_average_end"] = _load()
 
     text = json.dumps(out, ensure_ascii=False, indent=1)
