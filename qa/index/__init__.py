@@ -2,7 +2,10 @@
 
     manifest.py   the commit point, the build lock, stale-file cleanup
     segment.py    one segment: writing it, and opening it memory-mapped
-    builder.py    `qa index`: what changed, embedding (with a resumable cache), a new segment, the commit
+    changes.py    what changed in the corpus folders since the last commit
+    builder.py    `qa index`: embedding what changed (with a resumable cache), a new segment, the commit
+    embed_cache.py  vectors of a build in progress, so a killed build resumes
+    bm25.py       the lexical postings (their storage and BM25 over all segments)
     merger.py     the merge policy and merges
     reader.py     a commit's live rows as one index: accessors and vector search
 """
