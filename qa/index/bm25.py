@@ -197,6 +197,7 @@ class FoldedPostings:
 
     fold: FoldMap
     accented: SegmentPostings
+    rows: int  # passages of the segment
 
     def postings(self, token: str) -> tuple[np.ndarray, np.ndarray]:
         h = np.uint64(term_hash(token))
@@ -209,14 +210,19 @@ class FoldedPostings:
         parts = [self.accented.term_postings(int(i)) for i in variants]
         docs = np.concatenate([d for d, _ in parts])
         tfs = np.concatenate([t for _, t in parts])
-        rows, at = np.unique(docs, return_inverse=True)
-        return rows.astype(np.int32), np.bincount(at, weights=tfs).astype(np.float32)
+        if len(docs) * 32 > self.rows:  # a common folded syllable: one slot per passage beats sorting its postings
+            summed = np.bincount(docs, weights=tfs, minlength=self.rows)
+            present = np.flatnonzero(summed)
+            return present.astype(np.int32), summed[present].astype(np.float32)
+        present, at = np.unique(docs, return_inverse=True)
+        return present.astype(np.int32), np.bincount(at, weights=tfs).astype(np.float32)
 
 
 def open_spaces(folder: Path, load) -> dict[str, SegmentPostings | FoldedPostings]:
     """Both token spaces of a segment's lexical folder."""
     accented = SegmentPostings.open(folder / "accented", load)
-    return {"accented": accented, "folded": FoldedPostings(FoldMap.open(folder / "folded", load), accented)}
+    rows = len(load(folder / "lengths.npy"))
+    return {"accented": accented, "folded": FoldedPostings(FoldMap.open(folder / "folded", load), accented, rows)}
 
 
 _EMPTY_DOCS = np.zeros(0, dtype=np.int32)
@@ -242,6 +248,10 @@ class LexicalIndex:
         self.num_docs = int(sum(int(p.live.sum()) for p in parts))
         length = sum(int(p.lengths[p.live].sum()) for p in parts)
         self.avg_length = length / self.num_docs if self.num_docs else 1.0
+        # Per passage, BM25's length normalization (float64, the same arithmetic a question did before); and which
+        # parts have no deleted passage, whose postings need no live mask.
+        self._norms = [K1 * (1 - B + B * np.asarray(p.lengths) / self.avg_length) for p in parts]
+        self._all_live = [bool(p.live.all()) for p in parts]
 
     @classmethod
     def build(cls, folder: Path, texts: Sequence[str]) -> LexicalIndex:
@@ -256,11 +266,14 @@ class LexicalIndex:
 
     def _live_postings(self, token: str, folded: bool):
         space = "folded" if folded else "accented"
-        for part in self.parts:
+        for n, part in enumerate(self.parts):
             docs, tfs = part.spaces[space].postings(token)
             if len(docs):
-                keep = part.live[docs]
-                yield part, docs[keep], tfs[keep]
+                if self._all_live[n]:
+                    yield n, docs, tfs
+                else:
+                    keep = part.live[docs]
+                    yield n, docs[keep], tfs[keep]
 
     def document_frequency(self, token: str, folded: bool) -> int:
         return sum(len(docs) for _, docs, _ in self._live_postings(token, folded))
@@ -281,8 +294,9 @@ class LexicalIndex:
             if not df:
                 continue
             idf = np.log(1 + (self.num_docs - df + 0.5) / (df + 0.5))
-            for part, docs, tfs in found:
-                norm = K1 * (1 - B + B * part.lengths[docs] / self.avg_length)
-                out[part.offset + docs.astype(np.int64)] += (repeats * idf) * tfs / (tfs + norm)
+            for n, docs, tfs in found:
+                part = self.parts[n]
+                view = out[part.offset : part.offset + len(self._norms[n])]
+                view[docs] += (repeats * idf) * tfs / (tfs + self._norms[n][docs])
         return out
 

@@ -7,7 +7,7 @@ row = segment offset + local row; the same for sentences."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -33,12 +33,21 @@ class RowFilter:
     """Per segment, the articles a question may see (live, and inside a date range if one is asked)."""
 
     articles: tuple[np.ndarray, ...]
+    # (kind, segment) -> row mask, computed on first use: the index's live filter serves every question that
+    # asks for no dates, and gathering a mask over 0.5M sentence rows cost 3 ms a segment per question.
+    _masks: dict = field(default_factory=dict, compare=False, repr=False)
 
     def passages(self, i: int, segment: Segment) -> np.ndarray:
-        return self.articles[i][segment.passages[:, 0]]
+        mask = self._masks.get(("p", i))
+        if mask is None:
+            mask = self._masks[("p", i)] = self.articles[i][segment.passage_articles]
+        return mask
 
     def sentences(self, i: int, segment: Segment) -> np.ndarray:
-        return self.articles[i][segment.sentences[:, 0]]
+        mask = self._masks.get(("s", i))
+        if mask is None:
+            mask = self._masks[("s", i)] = self.articles[i][segment.sentence_articles]
+        return mask
 
 
 class LoadedIndex:

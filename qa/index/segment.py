@@ -200,6 +200,15 @@ class Segment:
         return data
 
     @cached_property
+    def passage_articles(self) -> np.ndarray:
+        """The article row of each passage, contiguous (a filter gathers it for every question)."""
+        return np.ascontiguousarray(self.passages[:, 0])
+
+    @cached_property
+    def sentence_articles(self) -> np.ndarray:
+        return np.ascontiguousarray(self.sentences[:, 0])
+
+    @cached_property
     def passage_ann(self):
         return self._ann("passages.ivf")
 
