@@ -1,5 +1,8 @@
 import unicodedata
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from qa.language.text import fold_diacritics, has_diacritics, search_tokens, sentence_spans, unify_tones
 
 
@@ -37,3 +40,12 @@ def test_sentence_spans_slice_back_and_respect_abbreviations():
         "Thiếu tướng Phạm Hoàng Long chủ trì.",
         "TP. Hồ Chí Minh có 1.000 người!",
     ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60)
+       | st.text(alphabet="aăâeêioôơuưyAĂÂEÊIOÔƠUƯYđĐ\u0300\u0301\u0303\u0309\u0323 .,-", max_size=60))
+def test_folding_by_table_equals_folding_the_whole_string(text):
+    """The per-character table (fold_diacritics) against NFD and dropping combining marks over the whole string."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    assert fold_diacritics(text) == "".join(ch for ch in decomposed if not unicodedata.combining(ch))

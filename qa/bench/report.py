@@ -30,19 +30,30 @@ def _retrieval(row: dict) -> str:
     return f"{_ms(row['search_ms_p50'])} ({_ms(row['search_ms_p95'])})"
 
 
+def _anon(row: dict) -> str:
+    return f" ({row['rss_anon_mb']:.0f} MB own)" if "rss_anon_mb" in row else ""
+
+
+def _typed(row: dict) -> str:
+    if "typed_ask_ms_p50" not in row:
+        return "–"
+    return f"{_ms(row['typed_ask_ms_p50'])} ({_ms(row['typed_ask_ms_p95'])})"
+
+
 def sizes_table(sizes: list[dict]) -> list[str]:
     head = ("| passages (sentences) | full build | add one article | unchanged re-run | cold load | serving RSS | index on disk"
             " | peak full build | peak add-one | ask p50 hybrid / dense / bm25 ms | + date filter p50 | ask p95 hybrid ms"
-            " | retrieval alone p50 (p95) hybrid ms | question embedding ms | ANN recall@10 passages / sentences |")
+            " | retrieval alone p50 (p95) hybrid ms | ask p50 (p95) hybrid, typed reader only ms | question embedding ms"
+            " | ANN recall@10 passages / sentences |")
     rows = [head, "|" + "---|" * head.count(" | ") + "---|"]
     for r in sizes:
         p50, p95 = r["ask_ms_p50"], r["ask_ms_p95"]
         rows.append(
             f"| {_n(r['passages'])} ({_n(r['sentences'])}) | {_s(r['full_build_s'])} | {_s(r['add_one_article_s'])}"
-            f" | {_s(r['unchanged_reindex_s'])} | {_s(r['load_s'])} | {r['rss_mb']:.0f} MB"
+            f" | {_s(r['unchanged_reindex_s'])} | {_s(r['load_s'])} | {r['rss_mb']:.0f} MB{_anon(r)}"
             f" | {r['index_mb']:.0f} MB ({r['index_mb'] / r['vectors_mb']:.2f}× vectors) | {r['full_build_peak_mb']:.0f} MB"
             f" | {r['add_one_peak_mb']:.0f} MB | {_ms(p50['hybrid'])} / {_ms(p50['dense'])} / {_ms(p50['bm25'])}"
-            f" | {_ms(p50['hybrid_date'])} | {_ms(p95['hybrid'])} | {_retrieval(r)} | {_ms(r['query_embed_ms_p50'])}"
+            f" | {_ms(p50['hybrid_date'])} | {_ms(p95['hybrid'])} | {_retrieval(r)} | {_typed(r)} | {_ms(r['query_embed_ms_p50'])}"
             f" | {r['ann_recall@10']:.3f} / {r['ann_recall@10_sentences']:.3f} ({r['ann']}) |"
         )
     return rows

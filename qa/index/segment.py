@@ -227,7 +227,8 @@ class Segment:
 
         if name not in self.meta["files"]:
             return None
-        return faiss.read_index(str(self.folder / name))
+        # Mapped, not copied: half the read time at 1M, and the codes stay page cache the kernel may drop.
+        return faiss.read_index(str(self.folder / name), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
 
     def text(self, row: int) -> str:
         a, b = int(self.text_offsets[row]), int(self.text_offsets[row + 1])

@@ -81,10 +81,27 @@ def unify_tones(text: str) -> str:
     return normalize("".join(map(_retone, _WORD_SPLIT_RE.split(normalize(text)))))
 
 
-def fold_diacritics(text: str) -> str:
-    """`Hội nghị Đảng` -> `Hoi nghi Dang`: what a user types without accents."""
+def _fold_slowly(text: str) -> str:
     decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+@lru_cache(maxsize=1)
+def _fold_table() -> list[str]:
+    """Each BMP character folded alone (0.1 s, once). Folding is per character: NFD decomposes each character by
+    itself and its reordering moves only combining marks, which are dropped; so translating by this table gives
+    what folding the whole string gives, about 5× faster (a 1M-passage profile spent most of a question's
+    retrieval folding candidate articles for their constraints)."""
+    return [chr(c) if 0xD800 <= c < 0xE000 else _fold_slowly(chr(c)) for c in range(0x10000)]
+
+
+def fold_diacritics(text: str) -> str:
+    """`Hội nghị Đảng` -> `Hoi nghi Dang`: what a user types without accents."""
+    if text.isascii():
+        return text
+    if max(text) > "\uffff":  # past the table (translate would leave such characters as they are)
+        return _fold_slowly(text)
+    return text.translate(_fold_table())
 
 
 def has_diacritics(text: str) -> bool:
