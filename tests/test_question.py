@@ -10,26 +10,13 @@ import pytest
 import qa.answer.short as short_module
 import qa.search.constraints as constraints_module
 import qa.search.question as question_module
-from qa.engine import Engine
-from qa.index import build_index
 from qa.language.accents import AccentModel
-from qa.settings import Settings
-from tests.conftest import FakeEmbedder, copy_seeds
 
 QUESTIONS = [
     "Kế hoạch số 1180 của Đảng ủy Cục Chính trị ra ngày nào?",  # a when-question naming a document
     "ke hoach so 1180 cua dang uy cuc chinh tri ra ngay nao",  # the same, typed without diacritics
     "Ai chủ trì hội nghị tổng kết công tác đảng năm 2023 của Bộ Tham mưu Quân khu?",  # a year to bind
 ]
-
-
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory):
-    root = tmp_path_factory.mktemp("question")
-    settings = Settings.from_env({}, index_dir=root / "index", corpus_dirs=(copy_seeds(root / "corpus"),))
-    embedder = FakeEmbedder()
-    build_index(settings, embedder=embedder, progress=False)
-    return Engine(settings, embedder)
 
 
 @pytest.fixture
@@ -58,18 +45,19 @@ def counted(monkeypatch):
 
 
 @pytest.mark.parametrize("text", QUESTIONS)
-def test_each_preparation_runs_once_per_question(engine, counted, text):
+def test_each_preparation_runs_once_per_question(fake_engine, counted, text):
     calls, checked = counted
-    answer = engine.ask(text, k=5)
+    answer = fake_engine.ask(text, k=5)
     assert answer.citations
     assert calls["extract"] == 1
     assert calls["restore"] == (0 if any(ch in text for ch in "ếạộảủụĩờ") else 1)
     assert checked and max(checked.values()) == 1  # rerank and answerer share the verdicts
 
 
-def test_the_chat_path_prepares_once_too(engine, counted):
+def test_the_chat_path_prepares_once_too(fake_engine, counted):
     """The form's options are checked by the same function; the chat then hands the Question over."""
     calls, checked = counted
+    engine = fake_engine
     question = engine.question(QUESTIONS[1], k="3", mode="hybrid", since="2020-01-01")
     engine.answer(question, engine.search(question))
     engine.ask(question)  # asked again: nothing is derived again from the text
