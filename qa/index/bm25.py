@@ -31,7 +31,6 @@ from qa.language.text import QUERY_STOPWORDS, fold_diacritics, has_diacritics, s
 
 # Question words carry no evidence about which passage answers.
 K1, B = 1.5, 0.75  # bm25s' defaults (Lucene's k1 is 1.2; b = 0.75 in both)
-SPACES = ("accented", "folded")
 POSTING_FILES = ("terms", "offsets", "docs", "tfs")  # lexical/accented/
 FOLD_FILES = ("terms", "offsets", "members")  # lexical/folded/
 
@@ -117,7 +116,7 @@ def merge_postings(folder: Path, parts: list[tuple[Path, np.ndarray, np.ndarray]
     np.save(folder / "lengths.npy", np.concatenate([lengths for _, _, lengths in parts]).astype(np.int32))
     hashes, docs, tfs, term_hashes, term_folds = [], [], [], [], []
     for source, new_rows, _ in parts:
-        p = SegmentPostings.open(source / "accented", _read)
+        p = SegmentPostings.open(source / "accented", np.load)
         term = np.repeat(p.terms, np.diff(p.offsets))
         new_doc = new_rows[p.docs]
         keep = new_doc >= 0
@@ -125,7 +124,7 @@ def merge_postings(folder: Path, parts: list[tuple[Path, np.ndarray, np.ndarray]
         docs.append(new_doc[keep])
         tfs.append(p.tfs[keep])
         term_hashes.append(p.terms)
-        term_folds.append(FoldMap.open(source / "folded", _read).fold_of(len(p.terms)))
+        term_folds.append(FoldMap.open(source / "folded", np.load).fold_of(len(p.terms)))
     h, d, t = (np.concatenate(x) for x in (hashes, docs, tfs))
     order = np.lexsort((d, h))
     h, d, t = h[order], d[order], t[order]
@@ -135,10 +134,6 @@ def merge_postings(folder: Path, parts: list[tuple[Path, np.ndarray, np.ndarray]
     all_terms, first = np.unique(np.concatenate(term_hashes), return_index=True)
     folds = np.concatenate(term_folds)[first]
     _save_fold_map(folder / "folded", folds[np.searchsorted(all_terms, terms)])
-
-
-def _read(path: Path) -> np.ndarray:
-    return np.load(path)
 
 
 # --- reading -------------------------------------------------------------------
