@@ -167,6 +167,45 @@ def test_an_up_to_date_build_cleans_leftovers(seeds):
     assert not names & {".tmp-gen-000009-123", "gen-000000", "seg-000099", f".current-{os.getpid() + 1}"}
 
 
+def test_a_re_run_with_nothing_changed_reads_no_catalog_and_opens_no_segment(seeds, monkeypatch):
+    """What an unchanged re-run costs grows with the corpus's files, not its articles (the 1M bench row)."""
+    import qa.index.builder as builder
+
+    embedder = FakeEmbedder()
+    first = build_index(seeds, embedder=embedder, progress=False)
+    corpus = seeds.corpus_dirs[0]
+    (corpus / "copy_of_chair.txt").write_bytes((corpus / f"{CHAIR_DOC}.txt").read_bytes())  # a skipped duplicate
+    build_index(seeds, embedder=embedder, progress=False)
+    reads = {"catalog": 0, "segment": 0}
+    real_catalog, real_segment = builder.read_catalog, builder.Segment
+
+    def counting_catalog(*args):
+        reads["catalog"] += 1
+        return real_catalog(*args)
+
+    def counting_segment(*args):
+        reads["segment"] += 1
+        return real_segment(*args)
+
+    monkeypatch.setattr(builder, "read_catalog", counting_catalog)
+    monkeypatch.setattr(builder, "Segment", counting_segment)
+    again = build_index(seeds, embedder=embedder, progress=False)
+    assert reads == {"catalog": 0, "segment": 0} and again.generation == LoadedIndex.load(seeds.index_dir).generation
+    assert again.unchanged == sorted(first.unchanged + first.added) and again.embedded == 0
+    # A touched file, a new file, a damaged segment: each is looked at the slow way.
+    path = corpus / f"{CHAIR_DOC}.txt"
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    assert build_index(seeds, embedder=embedder, progress=False).unchanged == again.unchanged and reads["catalog"] == 1
+    (corpus / "new_0.txt").write_text(article(0), encoding="utf-8")
+    assert build_index(seeds, embedder=embedder, progress=False).added == ["new_0"] and reads["catalog"] == 2
+    segment = next((seeds.index_dir / "segments").iterdir())
+    with open(segment / "passage_hashes.npy", "ab") as f:
+        f.write(b"x")
+    repaired = build_index(seeds, embedder=embedder, progress=False)
+    assert reads["catalog"] == 3 and repaired.added  # the damaged segment's articles, built again
+    assert "new_0" in LoadedIndex.load(seeds.index_dir).doc_ids()
+
+
 def test_the_same_text_under_two_names_is_indexed_once(seeds):
     embedder = FakeEmbedder()
     build_index(seeds, embedder=embedder, progress=False)

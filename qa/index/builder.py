@@ -30,6 +30,7 @@ from qa.index.manifest import (
     FileEntry,
     current_generation,
     read_catalog,
+    read_file_table,
     read_manifest,
     remove_stale,
     swap_current,
@@ -37,9 +38,9 @@ from qa.index.manifest import (
     write_generation,
 )
 from qa.index.merger import merge_segments, segments_to_merge
-from qa.index.segment import Segment, SegmentDamaged, SegmentData, SegmentVectors, new_segment
+from qa.index.segment import Segment, SegmentDamaged, SegmentData, SegmentVectors, new_segment, segment_intact
 from qa.ingest.chunking import chunking_params, embedding_input, split_article
-from qa.ingest.corpus import Article
+from qa.ingest.corpus import Article, corpus_files
 from qa.language.text import sentence_spans, unify_tones
 from qa.messages import build_summary
 from qa.settings import Settings
@@ -186,14 +187,14 @@ def indexed_embedder(settings: Settings) -> Embedder:
     return embedder_for(settings, model)
 
 
-def _previous(index_dir: Path, settings: Settings, embedder: Embedder | None, full: bool, log) -> tuple[dict | None, dict | None]:
-    """The current manifest and catalog to build on, or (None, None) for a build from scratch."""
+def _previous(index_dir: Path, settings: Settings, embedder: Embedder | None, full: bool, log) -> dict | None:
+    """The current manifest to build on, or None for a build from scratch."""
     if full or current_generation(index_dir) is None:
-        return None, None
+        return None
     manifest = read_manifest(index_dir)
     if manifest.get("format_version") != FORMAT_VERSION:
         log(f"chỉ mục {index_dir} có định dạng cũ ({manifest.get('format_version')}): dựng lại toàn bộ, dùng lại các vectơ đã nhúng")
-        return None, None
+        return None
     model = embedder.model if embedder else settings.model
     if manifest["embedder"]["model"] != model:
         raise IndexMismatch(
@@ -201,7 +202,31 @@ def _previous(index_dir: Path, settings: Settings, embedder: Embedder | None, fu
         )
     if manifest["chunking"] != chunking_params(settings):
         raise IndexMismatch(f"cách chia đoạn đã đổi kể từ lần dựng trước của {index_dir}: hãy chạy `qa index --full`")
-    return manifest, read_catalog(current_generation(index_dir))
+    return manifest
+
+
+def _untouched_files(index_dir: Path, generation: Path, manifest: dict, folders: tuple[Path, ...]) -> dict | None:
+    """The commit's file table when every corpus file has its recorded size and mtime, no file came or went, and
+    every segment's files have their recorded sizes: then nothing is to be done, and neither the catalog nor a
+    segment need be read (what the catalog costs grows with the corpus; this grows with its files)."""
+    files = read_file_table(generation)
+    if files is None or not all(folder.is_dir() for folder in folders):
+        return None
+    seen = 0
+    for folder in folders:
+        for path in corpus_files(folder):
+            entry = files.get(str(path))
+            try:
+                st = path.stat()
+            except OSError:
+                return None
+            # Size -1 marks a file holding a skipped duplicate (re-read once anything changes; qa.index.changes).
+            if entry is None or FileEntry(*entry).size not in (st.st_size, -1) or FileEntry(*entry).mtime_ns != st.st_mtime_ns:
+                return None
+            seen += 1
+    if seen != len(files) or not all(segment_intact(index_dir / "segments" / e["name"]) for e in manifest["segments"]):
+        return None
+    return files
 
 
 def build_index(
@@ -220,7 +245,13 @@ def build_index(
     index_dir = settings.index_dir
     with BuildLock(index_dir, timeout=lock_timeout):
         prior = current_generation(index_dir)
-        manifest, catalog = _previous(index_dir, settings, embedder, full, log)
+        manifest = _previous(index_dir, settings, embedder, full, log)
+        untouched = _untouched_files(index_dir, prior, manifest, settings.corpus_dirs) if manifest and not merge else None
+        if untouched is not None:
+            remove_stale(index_dir, {prior.name, *_previous_generation(index_dir, prior)})
+            unchanged = sorted(doc for entry in untouched.values() for doc in FileEntry(*entry).doc_ids)
+            return _report(CorpusDiff([], [], [], [], unchanged, untouched, [], []), manifest, started, prior.name, 0)
+        catalog = read_catalog(prior) if manifest else None
         segments = _open_segments(index_dir, manifest, catalog, log) if manifest else []
         diff = diff_corpus(settings.corpus_dirs, catalog)
         for warning in diff.warnings:

@@ -76,9 +76,10 @@ def diff_corpus(folders: tuple[Path, ...], catalog: dict | None) -> CorpusDiff:
         if owner is not None and owner != article.doc_id:
             duplicates.append((article.doc_id, owner))
             warnings.append(f"bỏ qua {article.doc_id}: trùng nội dung với bài {owner}")
-            for entry in files.values():  # read again next time: the original may be gone by then
+            for entry in files.values():  # read again once anything changes: the original may be gone by then
                 if article.doc_id in entry[2]:
                     entry[0] = -1
+                    entry[2] = [d for d in entry[2] if d != article.doc_id]  # a file lists its articles in the index
             continue
         text_owner[th] = article.doc_id
         fresh.append(article)

@@ -2,7 +2,8 @@
 
     DIR/current                 symlink, swapped with one rename: readers see the old or the new commit
     DIR/gen-000012/manifest.json   format, embedder, chunking, and the live segments with their deleted rows
-                  /catalog.json    per article: content hash, text hash, segment, row; per file: size, mtime
+                  /catalog.json    per article: content hash, text hash, segment, row
+                  /files.json      per corpus file: size, mtime, its article ids (all a re-run with nothing changed reads)
     DIR/segments/seg-000004/    immutable segments (qa.index.segment)
     DIR/embed-cache/            vectors of an unfinished build, so a killed build resumes
     DIR/.lock                   held while a build runs
@@ -130,13 +131,25 @@ class ArticleEntry(NamedTuple):
 class FileEntry(NamedTuple):
     """A catalog row of one corpus file: unchanged size and mtime mean its articles need not be read again."""
 
-    size: int
+    size: int  # -1: it holds a skipped duplicate, read again once anything in the corpus changes
     mtime_ns: int
-    doc_ids: list[str]
+    doc_ids: list[str]  # its articles in the index (a skipped duplicate is not)
 
 
 def read_catalog(generation: Path) -> dict:
-    return read_json(generation / "catalog.json", "catalog")
+    """{"articles": ..., "files": ...}; commits before files.json kept the file table inside catalog.json."""
+    catalog = read_json(generation / "catalog.json", "catalog")
+    if "files" not in catalog:
+        catalog["files"] = read_json(generation / "files.json", "file table")
+    return catalog
+
+
+def read_file_table(generation: Path) -> dict | None:
+    """The file table alone (None when this commit has none of its own, or it cannot be read)."""
+    try:
+        return read_json(generation / "files.json", "file table")
+    except IndexCorrupt:
+        return None
 
 
 def next_number(folder: Path, prefix: str) -> int:
@@ -149,7 +162,9 @@ def write_generation(index_dir: Path, manifest: dict, catalog: dict) -> Path:
     final = index_dir / f"gen-{next_number(index_dir, 'gen-'):06d}"
     tmp = index_dir / f".tmp-{final.name}-{os.getpid()}"
     tmp.mkdir(parents=True)
-    for name, data in (("catalog.json", catalog), ("manifest.json", manifest)):
+    parts = (("catalog.json", {k: v for k, v in catalog.items() if k != "files"}), ("files.json", catalog["files"]),
+             ("manifest.json", manifest))
+    for name, data in parts:
         with open(tmp / name, "w", encoding="utf-8") as f:
             json.dump(data, f, ensure_ascii=False, separators=(",", ":"))
             f.flush()

@@ -180,13 +180,7 @@ class Segment:
         """Every file has the size segment.json recorded: a truncated mapped file kills the process with SIGBUS when touched."""
         if not hasattr(self, "_sizes"):
             self._sizes = [(name, os.path.join(self.folder, name), size) for name, size in self.meta["files"].items()]
-        for name, path, size in self._sizes:
-            try:
-                actual = os.stat(path).st_size
-            except OSError:
-                raise SegmentDamaged(f"segment {self.name}: {name} is missing") from None
-            if actual != size:
-                raise SegmentDamaged(f"segment {self.name}: {name} has {actual} bytes, expected {size}")
+        _check_sizes(self.name, self._sizes)
 
     def _load(self, name: str) -> np.ndarray:
         # A plain ndarray over the mapping: np.memmap's own indexing costs microseconds a call.
@@ -245,6 +239,29 @@ class Segment:
         article = article or self.article(a)
         ordinal = row - int(self.article_passages[a])
         return Passage(f"{article.doc_id}#{ordinal}", article.doc_id, article.text[start:end], start, end)
+
+
+def _check_sizes(segment: str, sizes: list[tuple[str, str, int]]) -> None:
+    for name, path, size in sizes:
+        try:
+            actual = os.stat(path).st_size
+        except OSError:
+            raise SegmentDamaged(f"segment {segment}: {name} is missing") from None
+        if actual != size:
+            raise SegmentDamaged(f"segment {segment}: {name} has {actual} bytes, expected {size}")
+
+
+def segment_intact(folder: Path) -> bool:
+    """segment.json readable and of this format, every file it lists present with its recorded size: what a
+    re-run with nothing changed checks instead of opening the segment (a damaged one is then opened, and rebuilt)."""
+    try:
+        meta = json.loads((folder / "segment.json").read_text())
+        if meta.get("format") != SEGMENT_FORMAT:
+            return False
+        _check_sizes(folder.name, [(name, os.path.join(folder, name), size) for name, size in meta["files"].items()])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, SegmentDamaged):
+        return False
+    return True
 
 
 class SegmentVectors(NamedTuple):
