@@ -102,7 +102,10 @@ class Engine:
             question = self.question(question, **options)
         index = self.refresh()
         index.verify()  # once a question: files of the served commit still have their recorded sizes
-        return search(index, question, self.settings)
+        try:
+            return search(index, question, self.settings)
+        finally:
+            index.release_pages()  # what it mapped stays in the page cache, not in this process (Segment.release_pages)
 
     def accent_model(self) -> AccentModel:
         """The diacritics model of the loaded index: the index's own when it has one, else built from its
@@ -149,7 +152,10 @@ class Engine:
         if not isinstance(question, Question):
             question = self.question(question)
         answerer = self._answerer or Answerer(self.refresh(), reader=self._reader())
-        answer = answerer.answer(question, hits)
+        try:
+            answer = answerer.answer(question, hits)
+        finally:
+            answerer.index.release_pages()
         return replace(answer, understood_as=question.understood) if question.restored else answer
 
     def status(self) -> dict:

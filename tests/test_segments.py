@@ -262,3 +262,28 @@ def test_an_index_of_an_older_format_is_rebuilt_without_embedding_again(seeds):
     index = LoadedIndex.load(seeds.index_dir)
     assert {s.name for s in index.segments}.isdisjoint({e["name"] for e in old["segments"]})
     assert [h.passage.doc_id for h in Engine(seeds, embedder).search(CHAIR_QUESTION, k=1)] == [CHAIR_DOC]
+
+
+def _resident_kb(path: Path) -> int:
+    """Rss of this process's mappings of `path` (/proc/self/smaps)."""
+    total, inside = 0, False
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        fields = line.split()
+        if fields and "-" in fields[0] and ":" not in fields[0]:
+            inside = len(fields) >= 6 and fields[5] == str(path)
+        elif inside and fields[0] == "Rss:":
+            total += int(fields[1])
+    return total
+
+
+def test_a_question_gives_the_pages_it_mapped_back_to_the_page_cache(seeds):
+    embedder = FakeEmbedder()
+    build_index(seeds, embedder=embedder, progress=False)
+    engine = Engine(seeds, embedder)
+    segment = engine.refresh().segments[0]
+    vectors = (segment.folder / "sentence_vectors.npy").resolve()
+    before = float(np.asarray(segment.sentence_vectors, dtype=np.float64).sum())  # touches every page
+    assert _resident_kb(vectors) > 0
+    assert engine.ask(CHAIR_QUESTION).citations
+    assert _resident_kb(vectors) == 0 and _resident_kb((segment.folder / "text.bin").resolve()) == 0
+    assert float(np.asarray(segment.sentence_vectors, dtype=np.float64).sum()) == before  # mapped again on the next touch

@@ -89,6 +89,11 @@ class LoadedIndex:
             except SegmentDamaged as exc:
                 raise IndexCorrupt(f"chỉ mục đang dùng bị hỏng trên đĩa ({exc}): hãy chạy `qa index --full`") from None
 
+    def release_pages(self) -> None:
+        """Give the pages the last questions mapped back to the page cache (Segment.release_pages)."""
+        for segment in self.segments:
+            segment.release_pages()
+
     @property
     def generation(self) -> str:
         return self.path.name
