@@ -105,7 +105,7 @@ class Engine:
         try:
             return search(index, question, self.settings)
         finally:
-            index.release_pages()  # what it mapped stays in the page cache, not in this process (Segment.release_pages)
+            self._release(index)
 
     def accent_model(self) -> AccentModel:
         """The diacritics model of the loaded index: the index's own when it has one, else built from its
@@ -155,8 +155,13 @@ class Engine:
         try:
             answer = answerer.answer(question, hits)
         finally:
-            answerer.index.release_pages()
+            self._release(answerer.index)
         return replace(answer, understood_as=question.understood) if question.restored else answer
+
+    def _release(self, index: LoadedIndex) -> None:
+        """Past the `mapped_index_mb` limit, the index pages this process has mapped go back to the page cache."""
+        if self.settings.mapped_index_mb:
+            index.release_pages(above_mb=self.settings.mapped_index_mb)
 
     def status(self) -> dict:
         index = self.refresh()

@@ -276,14 +276,17 @@ def _resident_kb(path: Path) -> int:
     return total
 
 
-def test_a_question_gives_the_pages_it_mapped_back_to_the_page_cache(seeds):
+def test_past_its_budget_a_question_gives_the_pages_it_mapped_back_to_the_page_cache(seeds):
     embedder = FakeEmbedder()
     build_index(seeds, embedder=embedder, progress=False)
-    engine = Engine(seeds, embedder)
-    segment = engine.refresh().segments[0]
-    vectors = (segment.folder / "sentence_vectors.npy").resolve()
-    before = float(np.asarray(segment.sentence_vectors, dtype=np.float64).sum())  # touches every page
-    assert _resident_kb(vectors) > 0
-    assert engine.ask(CHAIR_QUESTION).citations
-    assert _resident_kb(vectors) == 0 and _resident_kb((segment.folder / "text.bin").resolve()) == 0
-    assert float(np.asarray(segment.sentence_vectors, dtype=np.float64).sum()) == before  # mapped again on the next touch
+    for budget_mb, released in ((0, False), (10**6, False), (1, True)):  # the libraries alone hold more than 1 MiB
+        engine = Engine(seeds.with_(mapped_index_mb=budget_mb), embedder)
+        segment = engine.refresh().segments[0]
+        vectors = (segment.folder / "sentence_vectors.npy").resolve()
+        before = float(np.asarray(segment.sentence_vectors, dtype=np.float64).sum())  # touches every page
+        assert _resident_kb(vectors) > 0
+        assert engine.ask(CHAIR_QUESTION).citations
+        assert (_resident_kb(vectors) == 0) is released
+        assert (_resident_kb((segment.folder / "text.bin").resolve()) == 0) is released
+        assert float(np.asarray(segment.sentence_vectors, dtype=np.float64).sum()) == before  # mapped again when touched
+        segment.release_pages()

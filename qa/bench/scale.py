@@ -12,6 +12,7 @@ from pathlib import Path
 
 import qa
 
+CAPPED_MB = 1024  # the serving run repeated with this limit on mapped file pages (Settings.mapped_index_mb)
 WORKER_TIMEOUT_S = 6 * 3600  # a 1M-passage build on today's index is hours; never forever
 
 
@@ -71,6 +72,9 @@ def measure_size(target: int, synth, cache: Path, questions_file: Path, queries:
     log(f"size {target}: cold load and {queries} questions per mode")
     serve = run_worker(["serve", "--index", index_dir, "--questions", questions_file, "--queries", queries,
                         "--since", since, "--until", until])
+    log(f"size {target}: the same with {CAPPED_MB} MB of mapped index pages at most (QA_MAPPED_INDEX_MB)")
+    capped = run_worker(["serve", "--index", index_dir, "--questions", questions_file, "--queries", queries,
+                         "--since", since, "--until", until], extra_env={"QA_MAPPED_INDEX_MB": str(CAPPED_MB)})
     log(f"size {target}: add one article")
     added = write_added(corpus, synth.added_article())
     try:
@@ -94,6 +98,8 @@ def measure_size(target: int, synth, cache: Path, questions_file: Path, queries:
         "real_query_embeds_per_ask": serve["real_query_embeds_per_ask"],
         "ann": serve["ann"], "ann_recall@10": serve["ann_recall@10"], "ann_recall@10_sentences": serve["ann_recall@10_sentences"],
         "questions": serve["questions"],
+        "capped_mb": CAPPED_MB, "capped_rss_mb": capped["rss_mb"], "capped_rss_anon_mb": capped["rss_anon_mb"],
+        "capped_ask_ms_p50": capped["ask_ms_p50"]["hybrid"], "capped_search_ms_p50": capped["search_ms_p50"],
     }
 
 

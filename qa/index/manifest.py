@@ -166,7 +166,7 @@ def write_generation(index_dir: Path, manifest: dict, catalog: dict) -> Path:
              ("manifest.json", manifest))
     for name, data in parts:
         with open(tmp / name, "w", encoding="utf-8") as f:
-            json.dump(data, f, ensure_ascii=False, separators=(",", ":"))
+            f.write(json.dumps(data, ensure_ascii=False, separators=(",", ":")))  # dumps is C; dump is Python, 5× slower
             f.flush()
             os.fsync(f.fileno())
     os.rename(tmp, final)

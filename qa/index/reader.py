@@ -7,6 +7,7 @@ row = segment offset + local row; the same for sentences."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -89,10 +90,14 @@ class LoadedIndex:
             except SegmentDamaged as exc:
                 raise IndexCorrupt(f"chỉ mục đang dùng bị hỏng trên đĩa ({exc}): hãy chạy `qa index --full`") from None
 
-    def release_pages(self) -> None:
-        """Give the pages the last questions mapped back to the page cache (Segment.release_pages)."""
+    def release_pages(self, above_mb: int | None = None) -> bool:
+        """Give the pages questions mapped back to the page cache (Segment.release_pages): now, or (`above_mb`) once
+        this process holds more than that many MiB of file pages (/proc/self/statm; unknown off Linux: released)."""
+        if above_mb is not None and _mapped_mb() <= above_mb:
+            return False
         for segment in self.segments:
             segment.release_pages()
+        return True
 
     @property
     def generation(self) -> str:
@@ -222,23 +227,40 @@ class LoadedIndex:
 
     def search_passages(self, query: np.ndarray, depth: int, rows: RowFilter) -> dict[int, float]:
         """The best `depth` passages by vector similarity: global row -> score."""
-        found: list[tuple[float, int]] = []
+        found_rows, found_scores = [], []
         for i, segment in enumerate(self.segments):
             local, scores = vector_top(segment.passage_vectors, segment.passage_ann, query, depth, rows.passages(i, segment))
-            found += [(float(s), int(self.passage_offsets[i]) + int(r)) for r, s in zip(local, scores)]
-        found.sort(key=lambda x: (-x[0], x[1]))
-        return {row: score for score, row in found[:depth]}
+            found_rows.append(local.astype(np.int64) + self.passage_offsets[i])
+            found_scores.append(scores)
+        if not found_rows:
+            return {}
+        rows_, scores_ = np.concatenate(found_rows), np.concatenate(found_scores).astype(np.float64)
+        best = np.lexsort((rows_, -scores_))[:depth]  # best first, ties by row (as sorting the tuples did)
+        return dict(zip(rows_[best].tolist(), scores_[best].tolist()))
 
     def search_sentences(self, query: np.ndarray, depth: int, rows: RowFilter) -> list[tuple[float, int, int]]:
         """The best `depth` sentences: (score, first, last global passage row it overlaps), best first."""
-        found: list[tuple[float, int, int]] = []
+        found_spans, found_scores = [], []
         for i, segment in enumerate(self.segments):
             local, scores = vector_top(segment.sentence_vectors, segment.sentence_ann, query, depth, rows.sentences(i, segment))
-            base = int(self.passage_offsets[i])
-            spans = segment.sentences[local, 3:5]
-            found += [(float(s), base + int(lo), base + int(hi)) for s, (lo, hi) in zip(scores, spans.tolist()) if lo >= 0]
-        found.sort(key=lambda x: (-x[0], x[1]))
-        return found[:depth]
+            spans = segment.sentences[local, 3:5].astype(np.int64)
+            inside = spans[:, 0] >= 0  # a sentence outside every passage (not expected) is no evidence
+            found_spans.append(spans[inside] + self.passage_offsets[i])
+            found_scores.append(scores[inside])
+        if not found_spans:
+            return []
+        spans, scores = np.concatenate(found_spans), np.concatenate(found_scores).astype(np.float64)
+        best = np.lexsort((spans[:, 0], -scores))[:depth]  # best first, ties by first passage (as sorting the tuples did)
+        return list(zip(scores[best].tolist(), spans[best, 0].tolist(), spans[best, 1].tolist()))
+
+
+def _mapped_mb() -> float:
+    """Resident file-backed (and shared) pages of this process, in MiB: the third field of /proc/self/statm."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[2]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        return float("inf")
 
 
 def vector_top(vectors: np.ndarray, ann, query: np.ndarray, depth: int, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
