@@ -22,7 +22,7 @@ SIZE_KEYS = {
     "real_query_embeds_per_ask", "ann", "ann_recall@10", "ann_recall@10_sentences", "questions", "load_average_end",
     "rss_before_load_mb", "measured_at", "search_ms_p50", "search_ms_p95", "reader",
     "typed_ask_ms_p50", "typed_ask_ms_p95", "rss_anon_mb", "capped_mb", "capped_rss_mb", "capped_rss_anon_mb",
-    "capped_ask_ms_p50", "capped_search_ms_p50",
+    "capped_ask_ms_p50", "capped_search_ms_p50", "page_cache_warm_s",
 }
 ASK_RUNS = {"hybrid", "dense", "bm25", "hybrid_date"}
 EMBED_RUN_KEYS = {"threads", "batch", "raw_texts_per_s", "pipeline_texts_per_s", "gap_pct"}

