@@ -30,8 +30,8 @@ class Settings:
     # File pages (the memory-mapped index's, and the libraries') a serving process may hold mapped before the
     # question just answered gives the index's back to the page cache; 0: no limit. They are clean page cache
     # either way, but count in the process's RSS: at 1M passages all of the index's 6.7 GB end up mapped after some
-    # questions. A limit keeps RSS near it, for what mapping pages again costs (at 1M passages with 1024,
-    # retrieval p50 79 -> 153 ms; qa bench).
+    # questions. A limit keeps RSS near it, for what mapping pages again costs (at 1M passages with 1024: RSS
+    # 6.9 -> 0.8 GB, retrieval p50 74 -> 131 ms; eval/reports/bench.md).
     mapped_index_mb: int = 0
     merge_factor: int = 10  # segments of one size tier merged once there are this many
     segment_max_passages: int = 200_000  # a build writes and a merge makes segments up to about this size

@@ -198,8 +198,9 @@ class Segment:
 
         The kernel maps whole large folios of a file on a fault, so re-scoring a few thousand scattered vector
         rows a question left most of the vector files resident in the server after a few dozen questions
-        (6.8 GB at 1M passages, 0.7 GB of it the process's own): counted in its RSS and its OOM score. Unmapping
-        costs well under a millisecond; the data stays valid for any thread reading it (shared file mappings)."""
+        (6.8 GB at 1M passages, 0.7 GB of it the process's own): counted in its RSS and its OOM score. Unmapping is
+        cheap; mapping the pages again on later questions is what costs (Settings.mapped_index_mb). The data stays
+        valid for any thread reading it (shared file mappings)."""
         for mapping in self._maps:
             mapping.madvise(mmap.MADV_DONTNEED)
 
