@@ -220,8 +220,9 @@ def _untouched_files(index_dir: Path, generation: Path, manifest: dict, folders:
                 st = path.stat()
             except OSError:
                 return None
+            old = FileEntry(*entry) if entry is not None else None
             # Size -1 marks a file holding a skipped duplicate (re-read once anything changes; qa.index.changes).
-            if entry is None or FileEntry(*entry).size not in (st.st_size, -1) or FileEntry(*entry).mtime_ns != st.st_mtime_ns:
+            if old is None or old.size not in (st.st_size, -1) or old.mtime_ns != st.st_mtime_ns:
                 return None
             seen += 1
     if seen != len(files) or not all(segment_intact(index_dir / "segments" / e["name"]) for e in manifest["segments"]):
