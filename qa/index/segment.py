@@ -183,7 +183,7 @@ class Segment:
     def verify(self) -> None:
         """Every file has the size segment.json recorded: a truncated mapped file kills the process with SIGBUS when touched."""
         if not hasattr(self, "_sizes"):
-            self._sizes = [(name, os.path.join(self.folder, name), size) for name, size in self.meta["files"].items()]
+            self._sizes = _recorded_sizes(self.folder, self.meta)
         _check_sizes(self.name, self._sizes)
 
     def _load(self, name: str) -> np.ndarray:
@@ -259,6 +259,11 @@ class Segment:
         return Passage(f"{article.doc_id}#{ordinal}", article.doc_id, article.text[start:end], start, end)
 
 
+def _recorded_sizes(folder: Path, meta: dict) -> list[tuple[str, str, int]]:
+    """(name, path, size) of every file segment.json lists."""
+    return [(name, os.path.join(folder, name), size) for name, size in meta["files"].items()]
+
+
 def _check_sizes(segment: str, sizes: list[tuple[str, str, int]]) -> None:
     for name, path, size in sizes:
         try:
@@ -276,7 +281,7 @@ def segment_intact(folder: Path) -> bool:
         meta = json.loads((folder / "segment.json").read_text())
         if meta.get("format") != SEGMENT_FORMAT:
             return False
-        _check_sizes(folder.name, [(name, os.path.join(folder, name), size) for name, size in meta["files"].items()])
+        _check_sizes(folder.name, _recorded_sizes(folder, meta))
     except (OSError, ValueError, KeyError, TypeError, AttributeError, SegmentDamaged):
         return False
     return True
