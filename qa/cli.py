@@ -159,7 +159,9 @@ def cmd_index(args) -> int:
 
 
 def cmd_ask(args) -> int:
-    from qa.engine import Engine, answer_to_dict, render_text
+    from qa.engine import Engine
+    from qa.render.data import answer_to_dict
+    from qa.render.plain import cli_text
     from qa.search.question import check_range
 
     check_range(args.since, args.until)  # before loading anything
@@ -168,7 +170,7 @@ def cmd_ask(args) -> int:
     if args.json:
         print(json.dumps(answer_to_dict(answer), ensure_ascii=False))
     else:
-        print(render_text(answer))
+        print(cli_text(answer))
     return 0
 
 

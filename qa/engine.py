@@ -6,12 +6,12 @@ generation, so a running server picks up a rebuilt index without a restart."""
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from dataclasses import replace
 
-from qa.answer.answerer import Answer, Answerer
+from qa.answer.answerer import Answerer
 from qa.answer.extractor import TypedExtractor
+from qa.answer.result import Answer
 from qa.answer.spans import CombinedReader
 from qa.embed.embedders import Embedder
 from qa.errors import IndexProblem
@@ -180,55 +180,3 @@ class Engine:
             "corpus_dirs": m["corpus_dirs"],
         }
 
-
-def answer_to_dict(answer: Answer) -> dict:
-    """The `qa ask --json` object (also the UI's /ask endpoint)."""
-    sources = []
-    cited = cited_numbers(answer)
-    for n, c in enumerate(answer.citations, 1):
-        p, a = c.hit.passage, c.hit.article
-        sources.append({
-            "pid": p.pid, "doc_id": p.doc_id, "title": a.title, "url": a.url, "date": a.date,
-            "text": p.text, "start": p.start, "end": p.end,
-            "sentence_start": c.sentence_start, "sentence_end": c.sentence_end, "score": round(c.hit.score, 6),
-            "cited": n in cited,
-        })
-    return {"answer": answer.text, "abstained": answer.abstained, "partial": answer.partial,
-            "short_answer": answer.short_answer, "short_source": answer.short_source,
-            "short_start": answer.short_start, "short_end": answer.short_end,
-            "understood_as": answer.understood_as, "confidence": answer.confidence, "confident": answer.confident,
-            "sources": sources}
-
-
-def cited_numbers(answer: Answer) -> set[int]:
-    """The n of every [n] the answer text cites."""
-    return {int(n) for n in re.findall(r"\[(\d+)\]", answer.text) if 0 < int(n) <= len(answer.citations)}
-
-
-def marked_snippet(passage_text: str, start: int, sentence_start: int, sentence_end: int, left: str = "«", right: str = "»") -> str:
-    """The passage with its supporting sentence (clipped to the passage) between markers."""
-    a = max(sentence_start - start, 0)
-    b = min(sentence_end - start, len(passage_text))
-    if b <= a:
-        return passage_text
-    return passage_text[:a] + left + passage_text[a:b] + right + passage_text[b:]
-
-
-def render_text(answer: Answer) -> str:
-    """Human output: the answer with its [n] markers, then the sources it cites (supporting sentence
-    between « »), then the other sources retrieved ("Nguồn khác", unmarked). Ranks, never raw scores."""
-    lines = [f"Hiểu câu hỏi là: {answer.understood_as}", ""] if answer.understood_as else []
-    lines.append(answer.text)
-    cited = cited_numbers(answer)
-    for title, numbers in (("Nguồn:", sorted(cited)), ("Nguồn khác:", [n for n in range(1, len(answer.citations) + 1) if n not in cited])):
-        if not numbers:
-            continue
-        lines += ["", title]
-        for n in numbers:
-            c = answer.citations[n - 1]
-            a, p = c.hit.article, c.hit.passage
-            meta = " · ".join(x for x in (a.date, a.url) if x)
-            lines.append(f"[{n}] {a.title} ({p.doc_id}){' — ' + meta if meta else ''}")
-            snippet = marked_snippet(p.text, p.start, c.sentence_start, c.sentence_end) if n in cited else p.text
-            lines.append("    " + snippet.replace("\n", " "))
-    return "\n".join(lines)

@@ -8,8 +8,9 @@ from conftest import CHAIR_DOC, CHAIR_QUESTION
 
 from qa.answer.followup import contextualize, next_context
 from qa.answer.short import find_short
-from qa.engine import answer_to_dict
 from qa.ingest.corpus import Article
+from qa.render.data import answer_to_dict
+from qa.render.plain import answer_text
 from qa.search.question import question_type
 
 CUC_CHINH_TRI_DOC = "002_f5868a43e4f9d8e2"
@@ -87,7 +88,7 @@ def test_a_day_is_given_for_ngay_nao_and_the_most_precise_date_for_khi_nao():
 def test_the_short_answer_comes_first_and_points_into_the_supporting_sentence(seed_engine):
     answer = seed_engine.ask(CHAIR_QUESTION)
     data = answer_to_dict(answer)
-    assert data["short_answer"].startswith("Thiếu tướng Phạm Hoàng Long") and answer.text.startswith(data["short_answer"])
+    assert data["short_answer"].startswith("Thiếu tướng Phạm Hoàng Long") and answer_text(answer).startswith(data["short_answer"])
     source = data["sources"][data["short_source"] - 1]
     assert source["doc_id"] == CHAIR_DOC
     article = answer.citations[data["short_source"] - 1].hit.article
@@ -100,10 +101,10 @@ def test_a_year_the_corpus_does_not_cover_gets_a_partial_answer_never_another_ye
     answer = seed_engine.ask(question)
     assert answer.partial or answer.abstained
     assert answer.short_answer is None  # Phạm Hoàng Long chaired the 2023 meeting: never the answer
-    assert not answer.text.startswith("Thiếu tướng Phạm Hoàng Long")
+    assert not answer_text(answer).startswith("Thiếu tướng Phạm Hoàng Long")
     if answer.partial:
-        assert answer.text.startswith("Kho không có bài về hội nghị tổng kết") and "năm 2019" in answer.text
-        assert "Gần nhất: năm 2023" in answer.text and answer_to_dict(answer)["partial"] is True
+        assert answer_text(answer).startswith("Kho không có bài về hội nghị tổng kết") and "năm 2019" in answer_text(answer)
+        assert "Gần nhất: năm 2023" in answer_text(answer) and answer_to_dict(answer)["partial"] is True
 
 
 def test_a_follow_up_to_another_year_is_not_answered_from_the_2023_article(seed_engine):
@@ -112,9 +113,9 @@ def test_a_follow_up_to_another_year_is_not_answered_from_the_2023_article(seed_
     asked = contextualize("Còn năm 2024 thì sao?", next_context(CHAIR_QUESTION, None))
     answer = seed_engine.ask(asked)
     assert answer.abstained or answer.partial
-    assert answer.short_answer is None and not answer.text.startswith("Thiếu tướng")
+    assert answer.short_answer is None and not answer_text(answer).startswith("Thiếu tướng")
     if answer.partial:
-        assert "năm 2024" in answer.text.split("Gần nhất")[0]
+        assert "năm 2024" in answer_text(answer).split("Gần nhất")[0]
 
 
 def test_an_unaccented_question_answers_like_its_accented_form(seed_engine):
@@ -133,7 +134,7 @@ def test_a_when_question_gets_the_event_date_from_the_lead_not_a_documents_date(
     assert answer.short_answer == "25/11"  # the article has no publication date: no year to add
     article = answer.citations[answer.short_source - 1].hit.article
     assert article.doc_id == CUC_CHINH_TRI_DOC and article.text[answer.short_start:answer.short_end] == "25/11"
-    assert answer.text.startswith("25/11 [1]") and "Chiều 25/11" in answer.text
+    assert answer_text(answer).startswith("25/11 [1]") and "Chiều 25/11" in answer_text(answer)
     dated = seed_engine.ask("Hội nghị tổng kết CTĐ, CTCT năm 2023 của Bộ Tham mưu Quân khu diễn ra ngày nào?")
     assert dated.short_answer == "05/01 (năm 2024)"
 

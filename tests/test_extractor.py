@@ -10,6 +10,7 @@ from qa.answer.extractor import TypedExtractor
 from qa.answer.spans import SentenceInput
 from qa.answer.training import train, write_model
 from qa.language.text import sentence_spans
+from qa.render.plain import answer_text
 from tests.conftest import CHAIR_DOC, CHAIR_QUESTION, SEED_CORPUS
 
 ARTICLE = (
@@ -47,12 +48,12 @@ def test_a_who_question_gets_the_person_with_rank_and_title():
 def test_the_engine_shows_the_span_it_highlights_and_its_confidence(seed_engine):
     answer = seed_engine.ask(CHAIR_QUESTION)
     assert 0.0 < answer.confidence <= 1.0 and answer.confident == (answer.confidence >= 0.5)
-    assert ("(chưa chắc chắn)" in answer.text.split("\n")[0]) == (not answer.confident)
+    assert ("(chưa chắc chắn)" in answer_text(answer).split("\n")[0]) == (not answer.confident)
     citation = answer.citations[answer.short_source - 1]
     assert citation.hit.article.doc_id == CHAIR_DOC
     assert citation.hit.article.text[answer.short_start:answer.short_end] == answer.short_answer
     assert citation.sentence_start <= answer.short_start < answer.short_end <= citation.sentence_end
-    assert answer.text.startswith(f"{answer.short_answer} [{answer.short_source}]")
+    assert answer_text(answer).startswith(f"{answer.short_answer} [{answer.short_source}]")
 
 
 def test_a_paste_of_random_corpus_words_is_not_answered_confidently(seed_engine):
@@ -64,7 +65,7 @@ def test_a_paste_of_random_corpus_words_is_not_answered_confidently(seed_engine)
     answer = seed_engine.ask(paste.strip())
     assert answer.abstained or not answer.confident
     if not answer.abstained:
-        assert "chưa chắc chắn" in answer.text.lower()
+        assert "chưa chắc chắn" in answer_text(answer).lower()
 
 
 @pytest.mark.parametrize("question", [

@@ -12,12 +12,13 @@ import unicodedata
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from qa.answer.answerer import Answer
+from qa.answer.result import Answer
 from qa.engine import Engine
 from qa.errors import QuestionError
 from qa.ingest.corpus import Article, clean_scraped, decode_bytes, jsonl_article, read_articles
 from qa.language.text import fold_diacritics, normalize, search_tokens, sentence_spans, unify_tones
 from qa.messages import is_vietnamese
+from qa.render.plain import answer_text
 from qa.settings import MODES
 
 FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -136,7 +137,7 @@ def _ask_never_crashes(engine: Engine, question, k, mode, since, until) -> None:
     except QuestionError as exc:
         assert is_vietnamese(str(exc)) and "\n" not in str(exc)
         return
-    assert isinstance(answer, Answer) and isinstance(answer.text, str) and answer.text
+    assert isinstance(answer, Answer) and isinstance(answer_text(answer), str) and answer_text(answer)
     assert len(answer.citations) <= (int(k) if k is not None else engine.settings.k)
     for citation in answer.citations:
         passage = citation.hit.passage

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
-from types import SimpleNamespace
+from dataclasses import replace
 
-from qa.answer.answerer import Answer, Citation
-from qa.engine import render_text
+from qa.answer.result import NO_HITS, TOO_FAR, YEAR_MISSING, Answer, Citation, Partial, ShortAnswer, span_of
 from qa.ingest.chunking import Passage
 from qa.ingest.corpus import Article
+from qa.render.data import answer_to_dict
+from qa.render.html import answer_html
+from qa.render.plain import answer_text, cli_text
+from qa.search.constraints import ABSENT, BOUND, CONFLICT, Constraint, Verdict
 from qa.search.retrieve import Hit
-from ui.render import answer_html
 
 LEAD = "Chiều 05/01, Bộ Tham mưu tổ chức hội nghị. Thiếu tướng Phạm Hoàng Long chủ trì hội nghị."
 CAPTION = "Quang cảnh hội nghị."
@@ -26,12 +28,13 @@ def _answer(**extra) -> Answer:
     start = LEAD.index("Thiếu tướng")
     cited = _citation("a", LEAD, (start, len(LEAD)), -0.35)
     other = _citation("b", CAPTION, (0, len(CAPTION)), -1.25)
+    citations = extra.pop("citations", (cited, other))
     short = "Thiếu tướng Phạm Hoàng Long"
-    text = f"{short} [1]\n{LEAD[start:]} [1]"
-    values = {"short_answer": short, "short_source": 1, "short_start": start, "short_end": start + len(short),
-              "confidence": 0.9, "confident": True}
+    values = {"short": ShortAnswer(short, 1, span_of(citations, 1, start, start + len(short)), score=0.9),
+              "evidence": (span_of(citations, 1, start, len(LEAD)),), "confidence": 0.9, "confident": True,
+              "confidence_parts": {"reader": 0.9, "weak_evidence": False, "evidence_factor": 1.0, "confident_at": 0.5}}
     values.update(extra)
-    return Answer(text, (cited, other), False, **values)
+    return Answer(citations, False, **values)
 
 
 def _visible(html: str) -> str:
@@ -74,17 +77,16 @@ def test_sources_open_on_the_full_passage_and_only_cited_ones_are_marked():
 def test_a_second_cited_source_shows_its_own_sentence_in_its_line():
     first = _answer()
     second = _citation("c", "Đại tá Lê Văn A dự hội nghị.", (0, 28), 0.5)
-    answer = Answer(first.text + " Đại tá Lê Văn A dự hội nghị. [2]", (first.citations[0], second), False,
-                    short_answer="Thiếu tướng Phạm Hoàng Long", short_source=1, short_start=first.short_start,
-                    short_end=first.short_end)
+    citations = (first.citations[0], second)
+    answer = replace(first, citations=citations, evidence=first.evidence + (span_of(citations, 2, 0, 28),))
     shown = _visible(answer_html(answer))
     assert "<em>«Đại tá Lê Văn A dự hội nghị.»</em>" in shown and "Nguồn khác" not in shown
 
 
 def test_a_low_confidence_answer_says_so_above_the_short_answer():
-    html = answer_html(SimpleNamespace(**{**_answer().__dict__, "confident": False}))
+    html = answer_html(_answer(confident=False, confidence=0.3))
     assert html.index("qa-unsure") < html.index("qa-short") and "Chưa chắc chắn" in html
-    assert "chưa chắc chắn" in html[html.index("qa-why"):]
+    assert "chưa chắc chắn" in html[html.index("qa-why"):] and "0,30, dưới ngưỡng 0,50" in html
     assert "qa-unsure" not in answer_html(_answer())
 
 
@@ -101,32 +103,74 @@ def test_why_explains_in_words_and_keeps_ids_and_scores_in_the_technical_fold():
     assert "Chi tiết kỹ thuật" in technical and "a#0" in technical and "#1 (0,9000)" in technical and "#1 (3,200)" in technical
 
 
-def test_why_says_which_article_of_another_year_was_set_aside():
+YEAR_2024 = Constraint("year", "2024", "2024", ("tong_ket",))
+
+
+def test_why_says_which_article_the_verdicts_set_aside_and_nothing_else():
+    """The exclusion is the verdict retrieval applied (a conflict with the headline's year), not a re-found year."""
     first = _answer()
     other_year = _citation("d", "Hội nghị năm 2022 diễn ra.", (0, 25), -1.0)
+    conflict = Verdict(((YEAR_2024, CONFLICT),), ("2022",))
     other_year = Citation(Hit(other_year.hit.passage, Article("d", "Tổng kết năm 2022", other_year.hit.article.text),
-                              -1.0, 2, 0.8, 2, 2.0, 2), 0, 25)
-    answer = Answer(first.text, (first.citations[0], other_year), False, short_answer=first.short_answer, short_source=1,
-                    short_start=first.short_start, short_end=first.short_end)
+                              -1.0, 2, 0.8, 2, 2.0, 2), 0, 25, conflict)
+    # An article whose title names 2022 but whose verdict says it is about the year asked: not set aside.
+    kept = _citation("e", "Tổng kết năm 2024: năm 2022 đã qua.", (0, 10), -1.1)
+    kept = replace(kept, verdict=Verdict(((YEAR_2024, BOUND),)))
+    absent = replace(_citation("f", "Một bài khác.", (0, 13), -1.2), verdict=Verdict(((YEAR_2024, ABSENT),)))
+    answer = replace(first, citations=(first.citations[0], other_year, kept, absent))
     why = answer_html(answer, question="Ai chủ trì hội nghị tổng kết năm 2024?")
-    assert "Bài [2] «Tổng kết năm 2022» nói về năm 2022, không phải năm 2024 mà câu hỏi nêu" in why
+    assert ("Bài [2] «Tổng kết năm 2022» không được dùng làm căn cứ: bài nói về năm 2022, không phải năm «2024» mà câu hỏi nêu."
+            in why)
+    assert "Bài [4] «Bài f» không được dùng làm căn cứ: bài không nói đến năm «2024» mà câu hỏi nêu." in why
+    assert "Bài [3]" not in why and "Bài [1]" not in why
+    data = answer_to_dict(answer)
+    assert [s["eligible"] for s in data["sources"]] == [True, False, True, False]
+    assert data["sources"][1]["constraints"] == [{"kind": "year", "text": "2024", "level": "conflict"}]
+    assert data["sources"][1]["conflict_years"] == ["2022"]
+
+
+def test_a_sentence_holding_a_bracketed_number_is_text_never_a_citation():
+    """An article writes "[3]": it is printed as written, and neither counted nor bolded as a source."""
+    text = "Theo báo cáo [3], đơn vị có 120 chiến sĩ. Họ huấn luyện tốt."
+    cited = _citation("a", text, (0, 41), 0.5)
+    others = tuple(_citation(x, f"Bài {x}.", (0, 6), 0.1) for x in "bcd")
+    citations = (cited, *others)
+    answer = Answer(citations, False, short=ShortAnswer("120 chiến sĩ", 1, span_of(citations, 1, 28, 40), score=0.8),
+                    evidence=(span_of(citations, 1, 0, 41),), confidence=0.8, confident=True)
+    assert answer.cited == (1,)
+    assert answer_text(answer) == "120 chiến sĩ [1]\nTheo báo cáo [3], đơn vị có 120 chiến sĩ. [1]"
+    page = cli_text(answer)
+    assert page.index("Nguồn khác:") < page.index("[3] Bài c")
+    assert "[3] Bài c" not in page[page.index("Nguồn:"):page.index("Nguồn khác:")]
+    html = answer_html(answer)
+    assert "<strong>[3]</strong>" not in html[:html.index("qa-sources")] and "báo cáo [3], đơn vị" in html
+    assert "Nguồn khác (3)" in html
+    assert answer_to_dict(answer)["cited"] == [1] and [s["cited"] for s in answer_to_dict(answer)["sources"]] == [
+        True, False, False, False]
 
 
 def test_an_abstention_explains_why_without_guessing():
-    html = answer_html(Answer("Không tìm thấy thông tin trong kho bài viết.", (), True), question="Giá xăng hôm nay?")
-    assert "qa-abstained" in html and "Vì sao?" in html and "thay vì đoán" in html and "qa-tech" not in html
+    html = answer_html(Answer((), True, NO_HITS), question="Giá xăng hôm nay?")
+    assert "qa-abstained" in html and "Vì sao?" in html and "không trả về bài nào" in html and "qa-tech" not in html
+    far = answer_html(Answer(_answer().citations, True, TOO_FAR, confidence_parts={"best_similarity": 0.8, "best_coverage": 0.1}))
+    assert "thay vì đoán" in far and "mức 0,800" in far and "10% từ khóa" in far
+    assert "qa-sources" not in far  # an abstention lists no sources
 
 
 def test_the_restored_question_and_a_partial_answer_are_shown_as_such():
-    partial = Answer("Kho không có bài về hội nghị năm 2019. Gần nhất: năm 2023 — … [1]", _answer().citations, False,
-                     partial=True, understood_as="ai chủ trì hội nghị năm 2019")
+    base = _answer()
+    partial = Answer(base.citations, False, YEAR_MISSING, evidence=base.evidence, partial=Partial("2019", "hội nghị năm 2019", "2023", 1),
+                     understood_as="ai chủ trì hội nghị năm 2019")
     html = answer_html(partial, asked_as="ai chu tri hoi nghi nam 2019")
     assert "Hiểu câu hỏi là: <em>ai chủ trì hội nghị năm 2019</em>" in html
     assert "qa-partial" in html and "qa-short" not in html
+    assert answer_text(partial) == ("Kho không có bài về hội nghị năm 2019. Gần nhất: năm 2023 — "
+                                    "Thiếu tướng Phạm Hoàng Long chủ trì hội nghị. [1]")
+    assert answer_to_dict(partial)["missing"] == {"year": "2019", "topic": "hội nghị năm 2019", "nearest_year": "2023", "source": 1}
 
 
 def test_text_output_lists_cited_sources_then_the_others_without_scores():
-    text = render_text(_answer(understood_as="thiếu tướng nào chủ trì"))
+    text = cli_text(_answer(understood_as="thiếu tướng nào chủ trì"))
     assert text.startswith("Hiểu câu hỏi là: thiếu tướng nào chủ trì\n\nThiếu tướng Phạm Hoàng Long [1]")
     assert text.index("Nguồn:") < text.index("[1] Bài a") < text.index("Nguồn khác:") < text.index("[2] Bài b")
     assert "«Thiếu tướng Phạm Hoàng Long chủ trì hội nghị.»" in text and "«Quang cảnh" not in text

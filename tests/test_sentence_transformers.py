@@ -10,6 +10,7 @@ import pytest
 from qa.engine import Engine
 from qa.errors import IndexMismatch
 from qa.index import LoadedIndex, build_index
+from qa.render.plain import answer_text
 from qa.settings import Settings
 from tests.conftest import CHAIR_DOC, CHAIR_QUESTION, ROOT, copy_seeds
 
@@ -32,7 +33,7 @@ def test_sentence_transformers_backend_indexes_and_answers(tmp_path, st_model, m
     assert manifest["embedder"]["model"] == st_model and manifest["embedder"]["id"].startswith("st:model|")
     # ask uses the embedder recorded in the manifest, whatever the settings say
     answer = Engine(Settings.from_env({}, index_dir=settings.index_dir)).ask(CHAIR_QUESTION)
-    assert "Phạm Hoàng Long" in answer.text and answer.citations[0].hit.passage.doc_id == CHAIR_DOC
+    assert "Phạm Hoàng Long" in answer_text(answer) and answer.citations[0].hit.passage.doc_id == CHAIR_DOC
     # a dense-only search runs through the sentence-transformers query embedding
     assert Engine(settings).search(CHAIR_QUESTION, mode="dense", k=5)
     with pytest.raises(IndexMismatch, match="--full"):

@@ -14,8 +14,9 @@ from gradio_client.exceptions import AppError
 from playwright.sync_api import expect
 from ui_fixtures import ANSWER_TIMEOUT_MS, ask, question_box, upload
 
-from qa.answer.answerer import ABSTAIN_MESSAGE
-from qa.engine import Engine, answer_to_dict, render_text
+from qa.engine import Engine
+from qa.render.data import answer_to_dict
+from qa.render.plain import ABSTAIN_MESSAGE, cli_text
 from qa.settings import Settings
 from ui.feedback import record_feedback
 from ui.uploads import UploadError, check_upload, safe_file_name, save_upload
@@ -69,7 +70,7 @@ def test_chat_endpoint_returns_the_rendered_answer_as_one_string(client, server)
     result = client.predict(CHAIR_QUESTION, api_name="/chat")
     assert isinstance(result, str)
     assert "Phạm Hoàng Long" in result and "[1]" in result and CHAIR_DOC in result
-    assert result == render_text(Engine(server.settings).ask(CHAIR_QUESTION))
+    assert result == cli_text(Engine(server.settings).ask(CHAIR_QUESTION))
 
 
 def test_ask_endpoint_returns_the_json_of_qa_ask(client, server):

@@ -7,7 +7,8 @@ import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
-from qa.answer.answerer import Answer
+from qa.answer.result import Answer
+from qa.render.plain import answer_text
 
 _WRITE_LOCK = threading.Lock()  # one line per write, never interleaved between sessions
 
@@ -16,7 +17,7 @@ def feedback_record(question: str, asked_as: str, answer: Answer) -> dict:
     """What a vote on this answer is logged with."""
     sources = [{"pid": c.hit.passage.pid, "doc_id": c.hit.passage.doc_id, "title": c.hit.article.title,
                 "score": round(c.hit.score, 6)} for c in answer.citations]
-    return {"question": question, "asked_as": asked_as, "answer": answer.text, "abstained": answer.abstained, "sources": sources}
+    return {"question": question, "asked_as": asked_as, "answer": answer_text(answer), "abstained": answer.abstained, "sources": sources}
 
 
 def record_feedback(log: Path, record: dict, vote: str) -> dict:

@@ -14,17 +14,19 @@ from pathlib import Path
 
 import gradio as gr
 
-from qa.answer.answerer import Answer
 from qa.answer.followup import contextualize, next_context
+from qa.answer.result import Answer
 from qa.embed.embedders import Embedder
-from qa.engine import Engine, answer_to_dict, render_text
+from qa.engine import Engine
 from qa.errors import CorpusError, EmbedderError, IndexProblem, QuestionError
 from qa.messages import index_error_message, vi_number
+from qa.render.data import answer_to_dict
+from qa.render.html import answer_html, question_html
+from qa.render.plain import cli_text
 from qa.search.question import clean_question
 from qa.settings import Settings
 from ui.feedback import feedback_record, record_feedback
 from ui.jobs import IndexJobs, QueueFull
-from ui.render import answer_html, question_html
 from ui.report import latest_report
 from ui.status import date_range, status_html
 from ui.uploads import LARGE_BATCH_HINT, KnownTexts, UploadError, check_upload, save_upload, saved_ids, saved_line
@@ -81,7 +83,7 @@ class ChatService:
         """Câu trả lời có đánh số [n], rồi các nguồn (như `qa ask`).
 
         Tùy chọn: k, mode (hybrid|dense|bm25), since/until (YYYY-MM-DD)."""
-        return render_text(self._api_ask(question, k, mode, since, until))
+        return cli_text(self._api_ask(question, k, mode, since, until))
 
     def ask_api(self, question: str, k: int | None = None, mode: str | None = None,
                 since: str | None = None, until: str | None = None) -> dict:

@@ -10,45 +10,39 @@ combined with retrieval's evidence it decides whether the answer is shown as con
 Only articles that satisfy the question's constraints (`qa.search.constraints`: years,
 document numbers, numbers, names) may answer. When none does but a near-duplicate
 of another year does, the answer says so (`partial`) and names the nearest year;
-it abstains when the evidence is too thin."""
+it abstains when the evidence is too thin.
+
+It returns data (`qa.answer.result.Answer`: spans, sources with their verdicts, confidence and its parts);
+`qa.render` writes every screen from it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from qa.answer.extractor import TypedExtractor
+from qa.answer.result import (
+    BYLINE,
+    CONSTRAINTS,
+    NO_HITS,
+    NO_PUBLICATION_DATE,
+    NO_SENTENCES,
+    NO_SHORT_ANSWER,
+    PUBLISHED,
+    TOO_FAR,
+    YEAR_MISSING,
+    Answer,
+    Citation,
+    Partial,
+    ShortAnswer,
+    span_of,
+)
 from qa.answer.short import completed, find_short, has_type
 from qa.answer.spans import SentenceInput, SpanReader
 from qa.language.text import QUERY_STOPWORDS, has_diacritics, search_tokens
 from qa.search.constraints import Verdict, missing_topic, verdicts
 from qa.search.question import Question
 from qa.search.retrieve import Hit
-
-ABSTAIN_MESSAGE = "Không tìm thấy thông tin trong kho bài viết."
-UNSURE = "chưa chắc chắn"
-
-
-@dataclass(frozen=True)
-class Citation:
-    hit: Hit
-    sentence_start: int  # offsets of the supporting sentence in hit.article.text
-    sentence_end: int
-
-
-@dataclass(frozen=True)
-class Answer:
-    text: str  # with [n] markers; [n] refers to citations[n-1]; starts with the short answer when there is one
-    citations: tuple[Citation, ...]
-    abstained: bool
-    short_answer: str | None = None  # the person / date / number / unit / document asked for, as shown
-    short_source: int | None = None  # n of the citation it comes from
-    short_start: int | None = None  # its span in that citation's article text (None: not in the text, e.g. a byline)
-    short_end: int | None = None
-    partial: bool = False  # the corpus lacks what the question pins down (e.g. its year); the nearest is shown instead
-    understood_as: str | None = None  # the question as it was understood (diacritics restored), when it differs
-    confidence: float = 0.0  # calibrated probability (0..1) that the short answer is right, retrieval's evidence included
-    confident: bool = False  # shown as a confident answer (else marked "chưa chắc chắn", or abstained)
 
 
 @dataclass(frozen=True)
@@ -100,7 +94,7 @@ class Answerer:
 
     def answer(self, asked: Question, hits: list[Hit]) -> Answer:
         if not hits:
-            return Answer(ABSTAIN_MESSAGE, (), True)
+            return Answer((), True, NO_HITS, kind=asked.kind)
         question, kind = asked.understood, asked.kind
         query_vector = asked.vector
         folded = not has_diacritics(question)
@@ -112,38 +106,43 @@ class Answerer:
             present = _token_set(text, folded)
             return sum(w for t, w in idf.items() if t in present) / total
 
+        # Retrieval's rerank checked these articles already (Question.checked): the verdicts travel with the answer.
+        found = verdicts(self.index, asked, [h.article for h in hits])
         scored, best_similarity = self._score_sentences(asked, hits, query_vector, coverage)
         if not scored:
-            return Answer(ABSTAIN_MESSAGE, (), True)
+            return Answer(tuple(Citation(h, h.passage.start, h.passage.start, found.get(h.article.doc_id)) for h in hits),
+                          True, NO_SENTENCES, kind=kind)
         best_per_hit: dict[int, _Scored] = {}
         for item in scored:
             best_per_hit.setdefault(item.n, item)
         citations = tuple(
-            Citation(hit, *best_per_hit[n].span) if n in best_per_hit else Citation(hit, hit.passage.start, hit.passage.start)
+            Citation(hit, *(best_per_hit[n].span if n in best_per_hit else (hit.passage.start, hit.passage.start)),
+                     found.get(hit.article.doc_id))
             for n, hit in enumerate(hits)
         )
         best_coverage = max(coverage(h.passage.text + " " + h.article.title) for h in hits)
+        evidence = {"best_coverage": round(best_coverage, 4), "best_similarity": round(best_similarity, 4)}
         if self._too_far(best_coverage, best_similarity):
-            return Answer(ABSTAIN_MESSAGE, (), True)
-        found = verdicts(self.index, asked, [h.article for h in hits])
+            return Answer(citations, True, TOO_FAR, confidence_parts=evidence, kind=kind)
         eligible = [n for n, h in enumerate(hits) if _complete(found.get(h.article.doc_id))]
         if not eligible:
-            return self._partial_or_abstain(question, hits, found, best_per_hit, citations)
+            return self._partial_or_abstain(question, hits, found, best_per_hit, citations, kind)
         if kind == "author":
             # The byline is metadata, not body text: the answer names it and cites the article.
             for n in eligible:
                 byline = hits[n].article.byline
                 if byline:
-                    return Answer(f"{byline} [{n + 1}]\nTác giả bài «{hits[n].article.title}».", citations, False,
-                                  short_answer=byline, short_source=n + 1, confidence=self.settings.metadata_confidence,
-                                  confident=True)
+                    confidence = self.settings.metadata_confidence
+                    return Answer(citations, False, short=ShortAnswer(byline, n + 1, None, BYLINE, confidence),
+                                  confidence=confidence, confidence_parts={**evidence, "metadata": confidence}, confident=True,
+                                  kind=kind)
         allowed = set(eligible)
         ranked = [x for x in scored if x.n in allowed]
         if not ranked:
-            return Answer(ABSTAIN_MESSAGE, (), True)
+            return Answer(citations, True, CONSTRAINTS, confidence_parts=evidence, kind=kind)
         s = self.settings
         weak = best_coverage < s.min_coverage or (self._similarity_calibrated and best_similarity < s.weak_similarity)
-        return self._compose(asked, kind, hits, ranked, citations, weak)
+        return self._compose(asked, kind, hits, ranked, citations, weak, evidence)
 
     # --- scoring ------------------------------------------------------------
 
@@ -215,7 +214,8 @@ class Answerer:
         others += [x.span for x in ranked[1:] if x.n == top.n and x.typed and x.score >= self.settings.same_article_ratio * top.score]
         return next((x for x in dict.fromkeys(others) if find_short(kind, question, article, x, constraints) is not None), None)
 
-    def _compose(self, asked: Question, kind: str | None, hits: list[Hit], ranked: list[_Scored], citations, weak: bool) -> Answer:
+    def _compose(self, asked: Question, kind: str | None, hits: list[Hit], ranked: list[_Scored], citations, weak: bool,
+                 evidence_parts: dict) -> Answer:
         """The short answer the reader finds best, the sentence it stands in (and a close second sentence of
         the same article, or of a second article when it scores as high), marked confident or not."""
         s = self.settings
@@ -253,30 +253,36 @@ class Answerer:
                 marked = (x[0], span[1])
             elif 0 <= x[0] - span[1] <= 2:
                 marked = (marked[0], x[1])
-        citations = tuple(Citation(c.hit, *marked) if i == n else c for i, c in enumerate(citations))
-        evidence = " ".join(f"{hits[i].article.text[x:y].strip()} [{i + 1}]" for i, (x, y) in parts)
+        citations = tuple(replace(c, sentence_start=marked[0], sentence_end=marked[1]) if i == n else c
+                          for i, c in enumerate(citations))
+        evidence = tuple(span_of(citations, i + 1, x, y) for i, (x, y) in parts)
         if kind == "posted":
-            return self._posted(hits, ranked, citations, evidence)
+            return self._posted(hits, ranked, citations, evidence, evidence_parts)
         if best is None:
-            return Answer(f"({UNSURE.capitalize()}) {evidence}", citations, False)
-        confidence = best.score * (s.weak_evidence_factor if weak else 1.0)
+            return Answer(citations, False, NO_SHORT_ANSWER, evidence=evidence, confidence_parts=evidence_parts, kind=kind)
+        factor = s.weak_evidence_factor if weak else 1.0
+        confidence = best.score * factor
         confident = confidence >= s.confident_at
-        shown = completed(best.text, article.date)
-        head = f"{shown} [{n + 1}]" + ("" if confident else f" ({UNSURE})")
-        return Answer(f"{head}\n{evidence}", citations, False, short_answer=shown, short_source=n + 1,
-                      short_start=best.start, short_end=best.end, confidence=round(confidence, 4), confident=confident)
+        short = ShortAnswer(completed(best.text, article.date), n + 1, span_of(citations, n + 1, best.start, best.end),
+                            score=best.score)
+        parts_used = {**evidence_parts, "reader": round(best.score, 4), "reader_kind": best.kind, "weak_evidence": weak,
+                      "evidence_factor": factor, "confident_at": s.confident_at}
+        return Answer(citations, False, short=short, evidence=evidence, confidence=round(confidence, 4),
+                      confidence_parts=parts_used, confident=confident, kind=kind)
 
-    def _posted(self, hits, ranked, citations, evidence) -> Answer:
+    def _posted(self, hits, ranked, citations, evidence, evidence_parts) -> Answer:
         """`... được đăng ngày nào?`: the publication date, which is metadata, not body text."""
         n = ranked[0].n
         date = hits[n].article.date
         if not date:
-            return Answer(evidence, citations, False)
+            return Answer(citations, False, NO_PUBLICATION_DATE, evidence=evidence, confidence_parts=evidence_parts, kind="posted")
         shown = f"{date[8:10]}/{date[5:7]}/{date[:4]}"
-        return Answer(f"{shown} [{n + 1}]\nBài «{hits[n].article.title}» đăng ngày {shown}. {evidence}", citations, False,
-                      short_answer=shown, short_source=n + 1, confidence=self.settings.metadata_confidence, confident=True)
+        confidence = self.settings.metadata_confidence
+        return Answer(citations, False, short=ShortAnswer(shown, n + 1, None, PUBLISHED, confidence), evidence=evidence,
+                      confidence=confidence, confidence_parts={**evidence_parts, "metadata": confidence}, confident=True,
+                      kind="posted")
 
-    def _partial_or_abstain(self, question, hits, found: dict[str, Verdict], best_per_hit, citations) -> Answer:
+    def _partial_or_abstain(self, question, hits, found: dict[str, Verdict], best_per_hit, citations, kind) -> Answer:
         """No retrieved article satisfies the question: say which year is missing and show the nearest, or abstain."""
         for n, hit in enumerate(hits):
             verdict = found.get(hit.article.doc_id)
@@ -285,11 +291,9 @@ class Answerer:
             missing = verdict.missing_years()
             nearest = verdict.conflict_years[0] if verdict.conflict_years else (hit.article.date or "")[:4]
             a, b = best_per_hit[n].span
-            sentence = hit.article.text[a:b].strip()
-            intro = f"Kho không có bài về {missing_topic(question, missing[0])}."
-            near = f"Gần nhất: năm {nearest} — " if nearest else "Gần nhất: "
-            return Answer(f"{intro} {near}{sentence} [{n + 1}]", citations, False, partial=True)
-        return Answer(ABSTAIN_MESSAGE, (), True)
+            partial = Partial(missing[0], missing_topic(question, missing[0]), nearest or None, n + 1)
+            return Answer(citations, False, YEAR_MISSING, evidence=(span_of(citations, n + 1, a, b),), partial=partial, kind=kind)
+        return Answer(citations, True, CONSTRAINTS, kind=kind)
 
 
 @lru_cache(maxsize=65536)

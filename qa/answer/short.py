@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from qa.language.text import fold_diacritics, unify_tones
+from qa.language.text import QUESTION_WORDS, fold_diacritics, unify_tones
 from qa.search.constraints import Constraint, extract
 
 _RANKS = (
@@ -51,8 +51,9 @@ _UNIT_STOP = frozenset(fold_diacritics(
     này đó các những một hoàn thành tổ chức ra năm tháng ngày""").split()
 )
 
-_QUESTION_WORDS = frozenset(fold_diacritics(
-    "ai là gì nào đâu bao nhiêu mấy khi của và được đã có không những các cho trong tại về do người vị ông bà đồng chí").split())
+# A question's own words that say nothing about the answer: the question words, and how it names a person
+# (`vị`, `ông`, `đồng chí` nào), which the person's titles in the text never repeat.
+_NOT_FIT = QUESTION_WORDS | frozenset("nguoi vi ong ba dong chi".split())
 
 
 
@@ -333,7 +334,7 @@ def find_short(kind: str | None, question: str, article, sentence: tuple[int, in
 def _fit(span: str, question: str) -> float:
     """How much of what the question says about the answer the span repeats (`Người đứng đầu Huyện ủy ...`
     -> `Ma Văn Đông, Bí thư Huyện ủy`): tells apart two people, or two numbers, of one article."""
-    asked = {w for w in _question_words(question) if w not in _QUESTION_WORDS}
+    asked = {w for w in _question_words(question) if w not in _NOT_FIT}
     return len(asked & set(re.findall(r"\w+", _fold(span)))) / (len(asked) or 1)
 
 

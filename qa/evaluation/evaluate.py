@@ -186,6 +186,7 @@ def score_mode(questions: list[Question], results: list[QuestionResult]) -> Mode
 def run_questions(engine, questions: list[Question], mode: str, progress: bool = True) -> list[QuestionResult]:
     from qa.answer.followup import contextualize
     from qa.messages import Progress
+    from qa.render.plain import answer_text
 
     results = []
     bar = Progress(len(questions), f"Đang hỏi ({mode})", "câu", show=progress)
@@ -199,7 +200,8 @@ def run_questions(engine, questions: list[Question], mode: str, progress: bool =
         docs: dict[str, float] = {}
         for h in hits:
             docs.setdefault(h.passage.doc_id, h.score)
-        results.append(QuestionResult(list(docs.items()), answer.text, answer.abstained, latency, answer.partial, short_span(answer),
+        results.append(QuestionResult(list(docs.items()), answer_text(answer), answer.abstained, latency, answer.partial is not None,
+                                      short_span(answer),
                                       answer.confidence, answer.confident))
         bar.update(1)
     bar.close()

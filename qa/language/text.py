@@ -165,6 +165,13 @@ QUERY_STOPWORDS = frozenset(
     bao_nhieu khi_nao the_nao nhu_the ra_sao la_gi dieu_gi nhung_gi cai_gi noi_dung cho_biet""".split()
 )
 
+# The one list of a question's words that carry no content of its own (folded syllables): the question words and
+# fillers above, and the function words that join them (`của`, `trong`, `tại`, `năm` before a year). Read by
+# the short answer's fit, the constraints' year contexts and `Vì sao?`'s matched phrases.
+QUESTION_WORDS = frozenset(
+    "ai gi nao dau sao bao nhieu may khi the la co khong cua va duoc da nhung cac ve dieu cho biet hay "
+    "trong o tai voi mot nay do thi nam vao".split())
+
 
 # --- comparing answers (SQuAD's normalization and token F1; used to train and to evaluate) ---
 

@@ -24,7 +24,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from qa.language.text import QUERY_STOPWORDS, fold_diacritics, unify_tones
+from qa.language.text import QUESTION_WORDS, fold_diacritics, unify_tones
 
 BOUND, PRESENT, CONFLICT, ABSENT = "bound", "present", "conflict", "absent"
 HARD_KINDS = ("year", "document")
@@ -50,7 +50,7 @@ _WORD_RE = re.compile(r"[\w]+")
 _SYLLABLE_RE = re.compile(r"\w+")
 _PHRASE_BREAK_RE = re.compile(r"[.,;:!?…()\[\]\"“”'‘’/|\n–—-]+")  # as qa.language.text.search_tokens: no bigram across them
 _SPLIT_RE = re.compile(r"[.?!;\n]|(?<!\d)(?:19|20)\d{2}(?!\d)")
-_STOP = frozenset(fold_diacritics(w) for w in QUERY_STOPWORDS if "_" not in w) | {"nam", "trong", "vao", "tai", "cua", "do"}
+_STOP = QUESTION_WORDS  # never part of what a year dates
 
 
 @dataclass(frozen=True)

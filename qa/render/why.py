@@ -1,30 +1,26 @@
 """`Vì sao?`: why this answer, in words a reader follows, with the ids and channel scores in a technical fold.
 
 Said in words: which article and sentence the answer comes from and which words of the question that sentence
-shares, how the article ranked by meaning and by keywords, why an article of another year was set aside, why the
-answer is partial or unsure, why the system abstained. The passage ids and raw scores stay in «Chi tiết kỹ thuật»."""
+shares, how the article ranked by meaning and by keywords, which retrieved articles the question's constraints
+set aside and why (the verdicts retrieval and the answerer actually applied, `Citation.verdict`), why the answer
+is partial or unsure (from the confidence's parts), why the system abstained (`Answer.reason`). Nothing here
+re-derives a verdict or a score. The passage ids and raw scores stay in «Chi tiết kỹ thuật»."""
 
 from __future__ import annotations
 
 import re
 from html import escape
 
-from qa.answer.answerer import Answer, Citation
-from qa.engine import cited_numbers
-from qa.language.text import QUERY_STOPWORDS, fold_diacritics
+from qa.answer.result import CONSTRAINTS, NO_HITS, TOO_FAR, Answer, Citation
+from qa.language.text import QUESTION_WORDS, fold_diacritics
 from qa.messages import vi_date, vi_number
+from qa.search.constraints import ABSENT, CONFLICT
 
 _WORD_RE = re.compile(r"\w+")
 _TOKEN_RE = re.compile(r"\w+|[^\w\s]+")
-_LEAD_CHARS = 300
-_YEAR_RE = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 _MUTED_STYLE = "opacity:0.75;font-size:0.9em"
 _TABLE_STYLE = "border-collapse:collapse;font-size:0.9em;margin-top:4px"
 _CELL_STYLE = "border:1px solid rgba(128,128,128,0.4);padding:2px 6px;text-align:left"
-# Words of a question that carry no content of their own (besides the search stopwords).
-_QUESTION_WORDS = frozenset(fold_diacritics(w) for w in QUERY_STOPWORDS if "_" not in w) | {
-    "ai", "gi", "nao", "dau", "sao", "bao", "nhieu", "may", "khi", "the", "la", "co", "khong", "cua", "va", "duoc",
-    "da", "nhung", "cac", "ve", "cho", "biet", "hay", "trong", "o", "tai", "voi", "mot", "nay", "do", "thi"}
 ABSTAIN_WHY = ("Hệ thống chỉ trả lời khi có một câu trong kho đủ gần câu hỏi. Lần này không câu nào trong các bài tìm "
                "được đủ gần, hoặc tên người, số văn bản hay năm mà câu hỏi nêu không có trong bài nào; thay vì đoán, "
                "hệ thống báo là không tìm thấy.")
@@ -48,7 +44,7 @@ def matched_phrases(question: str, sentence: str) -> tuple[list[str], list[str]]
             current = None
             continue
         key = fold_diacritics(word).lower()
-        if key in _QUESTION_WORDS:
+        if key in QUESTION_WORDS:
             if current is not None:
                 runs[current][-1].append(word)
             continue
@@ -67,7 +63,7 @@ def matched_phrases(question: str, sentence: str) -> tuple[list[str], list[str]]
 
 def _trim(phrase: list[str]) -> None:
     """No trailing «của», «và», «năm nào»: a phrase ends on a content word."""
-    while phrase and fold_diacritics(phrase[-1]).lower() in _QUESTION_WORDS:
+    while phrase and fold_diacritics(phrase[-1]).lower() in QUESTION_WORDS:
         phrase.pop()
 
 
@@ -93,20 +89,48 @@ def _rank_line(n: int, citation: Citation) -> str:
     return f"Đoạn văn của bài này đứng {' và '.join(ranks)}; sau khi gộp hai cách tìm, nó là nguồn [{n}]."
 
 
-def _set_aside_lines(answer: Answer, question: str, used: set[int]) -> list[str]:
-    """Sources not used whose headline is about another year than the one the question asks for."""
-    asked = set(_YEAR_RE.findall(question))
-    if not asked:
+_KIND_WORDS = {"year": "năm", "document": "văn bản", "date": "ngày", "name": "tên", "number": "con số"}
+
+
+def _failed(citation: Citation) -> list[str]:
+    """What set this article aside, from its verdict: each constraint it failed, in words."""
+    verdict = citation.verdict
+    if verdict is None or verdict.complete:
         return []
+    reasons = []
+    for constraint, level in verdict.levels:
+        if constraint.kind == "number" or level not in (ABSENT, CONFLICT):
+            continue  # a bare number only ranks (Verdict.complete)
+        what = f"{_KIND_WORDS.get(constraint.kind, constraint.kind)} «{escape(constraint.text)}»"
+        if level == CONFLICT and verdict.conflict_years:
+            reasons.append(f"bài nói về năm {', '.join(map(escape, verdict.conflict_years))}, không phải {what} mà câu hỏi nêu")
+        else:
+            reasons.append(f"bài không nói đến {what} mà câu hỏi nêu")
+    return reasons
+
+
+def _set_aside_lines(answer: Answer) -> list[str]:
+    """Retrieved articles that the question's constraints excluded, with exactly the verdicts that excluded them."""
     lines = []
     for n, citation in enumerate(answer.citations, 1):
-        article = citation.hit.article
-        years = set(_YEAR_RE.findall(article.title))
-        lead_years = set(_YEAR_RE.findall(article.text[:_LEAD_CHARS]))  # a cut title or a lead about the year asked: not claimed
-        if n not in used and years and not (years | lead_years) & asked:
-            lines.append(f"Bài [{n}] «{escape(citation.hit.article.title)}» nói về năm {', '.join(sorted(years))}, không phải "
-                         f"năm {', '.join(sorted(asked))} mà câu hỏi nêu, nên không được dùng làm căn cứ.")
+        reasons = _failed(citation)
+        if reasons:
+            lines.append(f"Bài [{n}] «{escape(citation.hit.article.title)}» không được dùng làm căn cứ: {'; '.join(reasons)}.")
     return lines
+
+
+def _abstain_lines(answer: Answer) -> list[str]:
+    """Why there is no answer, from the reason the answerer gave and the figures it compared."""
+    parts = answer.confidence_parts
+    if answer.reason == NO_HITS:
+        return ["Tìm kiếm không trả về bài nào cho câu hỏi này (hoặc cho khoảng ngày đã chọn)."]
+    if answer.reason == TOO_FAR and "best_similarity" in parts:
+        return [ABSTAIN_WHY, f"Câu gần nhất giống câu hỏi ở mức {vi_number(parts['best_similarity'], 3)} theo nghĩa; đoạn văn "
+                             f"khớp nhiều nhất chứa {vi_number(100 * parts['best_coverage'], 0)}% từ khóa của câu hỏi."]
+    if answer.reason == CONSTRAINTS:
+        return ["Không bài nào tìm được thỏa điều câu hỏi nêu (năm, số văn bản hay tên), nên hệ thống không trả lời.",
+                *_set_aside_lines(answer)]
+    return [ABSTAIN_WHY]
 
 
 def _rank(rank: int | None, score: float | None, digits: int) -> str:
@@ -137,8 +161,8 @@ def technical_html(citations: tuple[Citation, ...]) -> str:
 def why_lines(answer: Answer, question: str) -> list[str]:
     """The explanation, one HTML sentence per line."""
     if answer.abstained:
-        return [ABSTAIN_WHY]
-    used = cited_numbers(answer)
+        return _abstain_lines(answer)
+    used = answer.cited
     n = answer.short_source if answer.short_source and 0 < answer.short_source <= len(answer.citations) else min(used, default=None)
     lines = []
     if n is not None:
@@ -154,13 +178,24 @@ def why_lines(answer: Answer, question: str) -> list[str]:
         rank = _rank_line(n, citation)
         if rank:
             lines.append(rank)
-    if answer.partial:
-        lines.append("Không bài nào tìm được nói đúng về điều câu hỏi nêu (thường là năm); câu trả lời chỉ ra bài gần nhất, "
-                     "nên chỉ là câu trả lời một phần.")
-    if not getattr(answer, "confident", True):
-        lines.append("Điểm tin cậy của câu trả lời thấp (câu căn cứ chỉ khớp một phần câu hỏi), nên nó được ghi «chưa chắc chắn».")
-    lines += _set_aside_lines(answer, question, used | ({n} if n else set()))
-    return lines
+    if answer.partial is not None:
+        lines.append(f"Không bài nào tìm được nói đúng về năm {escape(answer.partial.missing_year)} mà câu hỏi nêu; câu trả lời "
+                     "chỉ ra bài gần nhất, nên chỉ là câu trả lời một phần.")
+    if not answer.confident and answer.partial is None:
+        lines.append(_unsure_line(answer))
+    return lines + _set_aside_lines(answer)
+
+
+def _unsure_line(answer: Answer) -> str:
+    """Why «chưa chắc chắn», with the figures the confidence was computed from."""
+    parts = answer.confidence_parts
+    if "reader" not in parts:
+        return "Không tìm được câu trả lời ngắn trong các câu căn cứ, nên câu trả lời được ghi «chưa chắc chắn»."
+    line = (f"Điểm tin cậy của câu trả lời ngắn là {vi_number(answer.confidence, 2)}, dưới ngưỡng "
+            f"{vi_number(parts.get('confident_at', 0.5), 2)}")
+    if parts.get("weak_evidence"):
+        line += " (căn cứ tìm được yếu: câu căn cứ chỉ khớp một phần câu hỏi, nên điểm bị giảm)"
+    return line + ", nên nó được ghi «chưa chắc chắn»."
 
 
 def why_html(answer: Answer, question: str) -> str:

@@ -3,7 +3,7 @@
 One rendering for every answer (issue 14's span and confidence included): the short answer in bold; then only
 the evidence that adds to it, the supporting sentence with the short answer's span (Answer.short_start/short_end,
 offsets in the cited article) marked and its citation; a line when the answer is not confident; the sources one
-line each, their passage on demand; `Vì sao?` in words (ui.why).
+line each, their passage on demand; `Vì sao?` in words (qa.render.why). Written from the Answer's data alone.
 
 Every text shown comes from untrusted input (article bodies, titles, URLs, questions): each is escaped here, and
 only http(s) URLs become links. The chatbot renders these strings as sanitized HTML with Markdown off, so no
@@ -11,16 +11,14 @@ article or question can inject markup, script or Markdown links."""
 
 from __future__ import annotations
 
-import re
 from html import escape
 from urllib.parse import urlsplit
 
-from qa.answer.answerer import Answer, Citation
-from qa.engine import cited_numbers
+from qa.answer.result import Answer, Citation, Span
 from qa.messages import vi_date
-from ui.why import why_html
+from qa.render.plain import ABSTAIN_MESSAGE, UNSURE, metadata_note, partial_intro
+from qa.render.why import why_html
 
-_CITATION_RE = re.compile(r"\[(\d+)\]")
 # Inline styles: the chatbot keeps `style` through its sanitizer, and the page CSS is set at launch only.
 _MUTED_STYLE = "opacity:0.75;font-size:0.9em"
 _ABSTAIN_STYLE = "border:1px solid #f59e0b;background:rgba(245,158,11,0.12);padding:8px 12px;border-radius:6px"
@@ -77,8 +75,13 @@ def question_html(question: str) -> str:
     return text_html(question)
 
 
-def _answer_text_html(text: str) -> str:
-    return _CITATION_RE.sub(r"<strong>[\1]</strong>", text_html(text))
+def cite_html(n: int) -> str:
+    return f"<strong>[{n}]</strong>"
+
+
+def spans_html(spans: tuple[Span, ...]) -> str:
+    """Evidence sentences, each with its [n] from the data: a "[3]" an article writes stays plain text."""
+    return " ".join(f"{text_html(s.text.strip())} {cite_html(s.source)}" for s in spans)
 
 
 def _sentence(citation: Citation) -> str:
@@ -113,7 +116,7 @@ def _source_line(n: int, citation: Citation, cited: bool, with_sentence: bool) -
 def abstention_html(answer: Answer) -> str:
     return (
         f'<div role="status" class="qa-abstained" style="{_ABSTAIN_STYLE}"><strong>⚠ {ABSTAIN_TITLE}</strong><br>'
-        f"{text_html(answer.text)}<br><span style=\"{_MUTED_STYLE}\">{ABSTAIN_HINT}</span></div>"
+        f"{text_html(ABSTAIN_MESSAGE)}<br><span style=\"{_MUTED_STYLE}\">{ABSTAIN_HINT}</span></div>"
     )
 
 
@@ -139,27 +142,30 @@ def answer_html(answer: Answer, asked_as: str | None = None, question: str | Non
     searched = understood or question or ""
     if answer.abstained:
         return "".join(parts) + abstention_html(answer) + why_html(answer, searched)
-    if not getattr(answer, "confident", True):
+    if not answer.confident:
         parts.append(f'<div class="qa-unsure" role="note" style="{_UNSURE_STYLE}">⚠ {UNSURE_LINE}</div>')
     evidence_n = _evidence_source(answer)
-    text = answer.text
-    shown_text = text  # what the answer shows of its sentences (below: only the evidence, when there is a short answer)
-    if answer.partial:
-        parts.append(f'<p class="qa-partial" style="{_PARTIAL_STYLE}">{_answer_text_html(text)}</p>')
-    elif answer.short_answer and text.startswith(answer.short_answer):
-        first, _, rest = text.partition("\n")
-        parts.append(f'<p class="qa-short" style="{_SHORT_STYLE}"><strong>{escape(_CITATION_RE.sub("", first).strip())}</strong></p>')
+    shown_text = " ".join(x.text for x in answer.evidence)  # the sentences shown above the sources
+    if answer.partial is not None:
+        body = text_html(partial_intro(answer)) + spans_html(answer.evidence)
+        parts.append(f'<p class="qa-partial" style="{_PARTIAL_STYLE}">{body}</p>')
+    elif answer.short is not None:
+        unsure = "" if answer.confident else f" ({UNSURE})"
+        parts.append(f'<p class="qa-short" style="{_SHORT_STYLE}"><strong>{escape(answer.short.shown + unsure)}</strong></p>')
         if evidence_n is not None:
             c = answer.citations[evidence_n - 1]
             sentence = c.hit.article.text[c.sentence_start:c.sentence_end]
             body = marked(sentence, c.sentence_start, answer.short_start, answer.short_end)
-            parts.append(f'<p class="qa-evidence" style="{_EVIDENCE_STYLE}">{body} <strong>[{evidence_n}]</strong></p>')
+            parts.append(f'<p class="qa-evidence" style="{_EVIDENCE_STYLE}">{body} {cite_html(evidence_n)}</p>')
             shown_text = sentence
-        elif rest.strip():  # metadata (a byline, a publication date): what the answerer wrote about it
-            parts.append(f'<p class="qa-evidence" style="{_EVIDENCE_STYLE}">{_answer_text_html(rest)}</p>')
+        else:  # metadata (a byline, a publication date): what it is, and the sentences shown with it
+            note = metadata_note(answer)
+            body = " ".join(x for x in (text_html(note) if note else "", spans_html(answer.evidence)) if x)
+            if body:
+                parts.append(f'<p class="qa-evidence" style="{_EVIDENCE_STYLE}">{body}</p>')
     else:  # no short answer: the sentence is the answer
-        parts.append(f'<p class="qa-evidence" style="{_EVIDENCE_STYLE}">{_answer_text_html(text)}</p>')
-    cited = cited_numbers(answer)
+        parts.append(f'<p class="qa-evidence" style="{_EVIDENCE_STYLE}">{spans_html(answer.evidence)}</p>')
+    cited = set(answer.cited)
     if evidence_n is not None:
         cited.add(evidence_n)
     if cited:
