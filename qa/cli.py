@@ -121,6 +121,9 @@ def _settings(args) -> Settings:
         overrides["ann"] = args.ann
     if getattr(args, "device", None):
         overrides["device"] = args.device
+    for name in ("llm_url", "llm_model"):  # qa ask --llm URL --llm-model NAME
+        if getattr(args, name, None):
+            overrides[name] = getattr(args, name)
     try:
         return Settings.from_env(**overrides)
     except ValueError as exc:
@@ -160,17 +163,22 @@ def cmd_index(args) -> int:
 
 def cmd_ask(args) -> int:
     from qa.engine import Engine
+    from qa.llm.generate import generate
     from qa.render.data import answer_to_dict
+    from qa.render.llm import generated_dict, generated_text
     from qa.render.plain import cli_text
     from qa.search.question import check_range
 
     check_range(args.since, args.until)  # before loading anything
-    engine = Engine(_settings(args))
-    answer = engine.ask(engine.question(args.question, k=args.k, mode=args.mode, since=args.since, until=args.until))
+    settings = _settings(args)
+    engine = Engine(settings)
+    question = engine.question(args.question, k=args.k, mode=args.mode, since=args.since, until=args.until)
+    answer = engine.ask(question)
+    generated = generate(answer, question.understood, settings) if settings.llm_url else None
     if args.json:
-        print(json.dumps(answer_to_dict(answer), ensure_ascii=False))
+        print(json.dumps(answer_to_dict(answer, llm=generated_dict(generated)), ensure_ascii=False))
     else:
-        print(cli_text(answer))
+        print("\n\n".join(x for x in (generated_text(generated), cli_text(answer)) if x))
     return 0
 
 
@@ -319,6 +327,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", type=iso_date, help="chỉ các bài đăng từ ngày YYYY-MM-DD")
     p.add_argument("--until", type=iso_date, help="chỉ các bài đăng đến ngày YYYY-MM-DD")
     p.add_argument("--json", action="store_true", help="in một đối tượng JSON")
+    p.add_argument("--llm", dest="llm_url", metavar="URL",
+                   help="thêm câu trả lời do mô hình ngôn ngữ viết, từ máy chủ kiểu OpenAI ở URL (llama.cpp, Ollama); "
+                        "khóa API đọc từ biến môi trường QA_LLM_API_KEY")
+    p.add_argument("--llm-model", dest="llm_model", metavar="TÊN", help="tên mô hình trên máy chủ đó (mặc định local)")
     p.set_defaults(func=cmd_ask)
 
     p = with_index(sub.add_parser("eval", help="đo chất lượng tìm kiếm và câu trả lời"))

@@ -72,6 +72,14 @@ class Settings:
     auth_file: Path | None = None
     public_ask: bool = False  # with credentials: asking without login, uploads still behind it
     ui_sessions: int = 1000  # chat sessions whose conversation the server keeps (~100 kB each); older ones start anew
+    # Optional generated answers (qa/llm): an OpenAI-compatible server's base URL (`http://127.0.0.1:8080`, with or
+    # without `/v1`); empty: off, the extractive answer alone. The key is read from the variable named here,
+    # never stored in settings nor logged.
+    llm_url: str = ""
+    llm_model: str = "local"
+    llm_api_key_env: str = "QA_LLM_API_KEY"
+    llm_timeout: float = 30.0  # seconds without a token (connecting included) before the extractive answer stands alone
+    llm_max_tokens: int = 400
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:
@@ -112,6 +120,11 @@ class Settings:
             raise ValueError(f"QA_K: số nguồn phải từ 1 đến {self.max_k}.")
         if self.mapped_index_mb < 0:
             raise ValueError("QA_MAPPED_INDEX_MB phải từ 0 trở lên.")
+        if self.llm_url and not self.llm_url.lower().startswith(("http://", "https://")):
+            raise ValueError(f"QA_LLM_URL: địa chỉ máy chủ mô hình ngôn ngữ phải bắt đầu bằng http:// hoặc https://, không phải "
+                             f"{self.llm_url[:60]!r}.")
+        if self.llm_timeout <= 0 or self.llm_max_tokens < 1:
+            raise ValueError("QA_LLM_TIMEOUT phải lớn hơn 0 và QA_LLM_MAX_TOKENS từ 1 trở lên.")
         for name in ("upload_max_bytes", "upload_max_files", "upload_max_texts", "upload_max_queue", "max_question_chars",
                      "ui_sessions"):
             if getattr(self, name) < 1:

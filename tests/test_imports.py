@@ -71,8 +71,8 @@ def test_the_cycle_finder_finds_a_cycle():
 
 
 # Top to bottom, as qa/__init__.py draws it: a module may import its own layer and those below it.
-LAYERS = ("cli", "ui", "bench", "evaluation", "engine", "llm", "render", "neural", "answer", "search", "index", "embed", "ingest", "language",
-          "messages", "errors", "settings", "qa")
+LAYERS = ("cli", "ui", "bench", "evaluation", "engine", "render", "llm", "neural", "answer", "search", "index", "embed", "ingest",
+          "language", "messages", "errors", "settings", "qa")
 SHARED = {"messages", "errors", "settings", "qa"}
 
 

@@ -15,8 +15,9 @@ RENDERER = ROOT / "qa" / "render"
 # The answer's fixed lines: written by the renderer alone.
 ANSWER_LINES = ("Không tìm thấy thông tin trong kho bài viết", "Hiểu câu hỏi là", "Nguồn khác", "Gần nhất:", "Kho không có bài về",
                 "Tác giả bài «", "đăng ngày")
-# `[{stamp}]` in a training log is a time stamp, not a citation.
-NOT_ANSWERS = {ROOT / "qa" / "neural" / "train.py"}
+# Not the answer's text: a training log's `[{stamp}]`; the passages numbered for the language model (the prompt) and
+# the markers read out of what the model wrote (the verifier's whole job).
+NOT_ANSWERS = {ROOT / "qa" / "neural" / "train.py", ROOT / "qa" / "llm" / "prompt.py", ROOT / "qa" / "llm" / "verify.py"}
 
 
 def _sources() -> list[Path]:
