@@ -12,7 +12,7 @@ from qa.embed.embedders import Embedder
 from qa.settings import Settings
 
 # The UI tests' shared server and browser (tests/ui_fixtures.py).
-pytest_plugins = ["ui_fixtures"]
+pytest_plugins = ["ui_fixtures", "llm_fixtures"]
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_CORPUS = ROOT / "corpus"
@@ -94,7 +94,7 @@ def seed_engine(seed_settings):
 FIXTURE_NEEDS = {
     "seed_settings": ("model",), "seed_engine": ("model",), "st_model": ("model",), "xquad_result": ("model",),
     "ui_server": ("model", "server"), "public_ask_server": ("model", "server"), "browser": ("browser",),
-    "page": ("browser", "model", "server"), "ray_embedder": ("ray", "model"),
+    "page": ("browser", "model", "server"), "ray_embedder": ("ray", "model"), "llm_server": ("server",),
 }
 NEEDS = ("model", "server", "browser", "ray")
 
