@@ -83,14 +83,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_llama_server(model: Path, n_ctx: int, log: Path) -> tuple[subprocess.Popen, str]:
+SMALL_SERVER_KEY = "khoa-thu-nghiem"  # the small server wants it (HTTP 401 without)
+
+
+def start_llama_server(model: Path, n_ctx: int, log: Path, key: str | None = None) -> tuple[subprocess.Popen, str]:
     """`python -m llama_cpp.server` on a free loopback port; (process, base URL) once it answers."""
     import httpx
 
     port = free_port()
     out = open(log, "w")  # noqa: SIM115 - the server writes to it until it is stopped
     process = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
-                                "--port", str(port), "--n_ctx", str(n_ctx), "--n_threads", "1", "--chat_format", "llama-2"],
+                                "--port", str(port), "--n_ctx", str(n_ctx), "--n_threads", "1", "--chat_format", "llama-2",
+                                *(["--api_key", key] if key else [])],
                                stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
@@ -98,7 +102,8 @@ def start_llama_server(model: Path, n_ctx: int, log: Path) -> tuple[subprocess.P
         if process.poll() is not None:
             raise RuntimeError(f"llama.cpp server exited ({process.returncode}): {log.read_text()[-2000:]}")
         try:
-            if httpx.get(f"{url}/v1/models", timeout=2).status_code == 200:
+            headers = {"Authorization": f"Bearer {key}"} if key else {}
+            if httpx.get(f"{url}/v1/models", timeout=2, headers=headers).status_code == 200:
                 return process, url
         except httpx.HTTPError:
             time.sleep(0.5)
@@ -108,14 +113,15 @@ def start_llama_server(model: Path, n_ctx: int, log: Path) -> tuple[subprocess.P
 
 @pytest.fixture(scope="session")
 def llm_server(tmp_path_factory):
-    """(base URL of a large-context server, base URL of one whose context the prompt overflows: an HTTP error)."""
+    """(base URL of a large-context server, base URL of one that wants SMALL_SERVER_KEY and whose context the
+    prompt overflows)."""
     missing = llama_server_missing()
     if missing:
         pytest.skip(missing)
     root = tmp_path_factory.mktemp("llm")
     model = write_tiny_llama(root / "tiny.gguf")
     big, big_url = start_llama_server(model, 8192, root / "big.log")
-    small, small_url = start_llama_server(model, 256, root / "small.log")
+    small, small_url = start_llama_server(model, 256, root / "small.log", key=SMALL_SERVER_KEY)
     yield big_url, small_url
     for process in (big, small):
         process.terminate()

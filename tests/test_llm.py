@@ -13,7 +13,7 @@ from qa.llm.prompt import messages
 from qa.render.data import answer_to_dict
 from qa.render.llm import generated_dict, generated_html, generated_text
 from tests.conftest import CHAIR_QUESTION
-from tests.llm_fixtures import free_port
+from tests.llm_fixtures import SMALL_SERVER_KEY, free_port
 
 
 def _asked(fake_engine):
@@ -57,10 +57,16 @@ def test_a_slow_server_gives_one_line_and_the_extractive_answer(fake_engine, llm
     assert generated_text(generated).endswith("dưới đây là câu trả lời trích từ bài.")
 
 
-def test_a_server_error_gives_one_line(fake_engine, llm_server):
+def test_a_server_error_gives_one_line_and_the_key_goes_in_the_header(fake_engine, llm_server, monkeypatch):
     question, answer = _asked(fake_engine)
-    generated = generate(answer, question.understood, fake_engine.settings.with_(llm_url=llm_server[1]))  # prompt > its context
-    assert generated.status == UNAVAILABLE and generated.message.startswith("Máy chủ mô hình ngôn ngữ báo lỗi 4")
+    settings = fake_engine.settings.with_(llm_url=llm_server[1])
+    monkeypatch.delenv("QA_LLM_API_KEY", raising=False)
+    generated = generate(answer, question.understood, settings)
+    assert generated.status == UNAVAILABLE and generated.message == "Máy chủ mô hình ngôn ngữ báo lỗi 401"
+    monkeypatch.setenv("QA_LLM_API_KEY", SMALL_SERVER_KEY)  # accepted; the prompt then overflows its context mid-stream
+    generated = generate(answer, question.understood, settings)
+    assert generated.status == UNAVAILABLE and generated.message == "Máy chủ mô hình ngôn ngữ dừng giữa chừng, không trả lời hết"
+    assert SMALL_SERVER_KEY not in json.dumps(generated_dict(generated))
 
 
 def test_a_server_that_is_down_gives_one_line_and_the_key_is_never_logged(fake_engine, monkeypatch, caplog):
@@ -81,3 +87,20 @@ def test_abstentions_and_partial_answers_make_no_call(fake_engine):
     assert partial.abstained or partial.partial is not None
     assert generate(partial, "…", fake_engine.settings.with_(llm_url=url)).status == SKIPPED
     assert generate(_asked(fake_engine)[1], "…", fake_engine.settings).status == SKIPPED  # off by default
+
+
+def test_the_chat_shows_the_extractive_answer_at_once_then_the_checked_result(fake_engine, llm_server, tmp_path):
+    from ui.llm_stream import respond_stream
+    from ui.service import ChatService, Conversation
+
+    settings = fake_engine.settings.with_(llm_url=llm_server[0], llm_max_tokens=32, llm_timeout=60.0, feedback_log=tmp_path / "f.jsonl")
+    service = ChatService(settings, (tmp_path,), tmp_path, embedder=fake_engine.embedder())
+    turns = list(respond_stream(service, CHAIR_QUESTION, [], Conversation(), "hybrid", 2, "", ""))
+    first, last = turns[0][0][-1]["content"], turns[-1][0][-1]["content"]
+    assert "qa-short" in first and "qa-llm" not in first  # the extractive answer, before the model writes anything
+    assert len(turns) >= 3 and any("qa-llm-writing" in t[0][-1]["content"] for t in turns[1:-1])  # streamed, marked unchecked
+    assert "qa-llm-writing" not in last and "qa-llm-note" in last and "không đủ căn cứ" in last and last.endswith(first)
+    down = settings.with_(llm_url=f"http://127.0.0.1:{free_port()}")
+    service = ChatService(down, (tmp_path,), tmp_path, embedder=fake_engine.embedder())
+    last = list(respond_stream(service, CHAIR_QUESTION, [], Conversation(), "hybrid", 2, "", ""))[-1][0][-1]["content"]
+    assert "Không kết nối được máy chủ mô hình ngôn ngữ" in last and "qa-short" in last

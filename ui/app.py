@@ -15,6 +15,7 @@ from __future__ import annotations
 import gradio as gr
 
 from qa.messages import vi_number
+from ui.llm_stream import respond_stream
 from ui.login import LOGOUT_PATH
 from ui.service import ChatService, Conversation
 from ui.uploads import vi_mib
@@ -134,7 +135,12 @@ def _chat_tab(service: ChatService, uploads: bool, admin_link: str | None) -> No
                 k = gr.Slider(1, 10, value=min(service.settings.k, 10), step=1, label="Số nguồn")
                 since = gr.Textbox(label="Từ ngày", placeholder="YYYY-MM-DD", max_lines=1, elem_id="since")
                 until = gr.Textbox(label="Đến ngày", placeholder="YYYY-MM-DD", max_lines=1, elem_id="until")
-    ask = {"fn": service.respond, "inputs": [question, chatbot, conversation, mode, k, since, until],
+    # With QA_LLM_URL the turn streams the generated answer above the extractive one (ui/llm_stream.py).
+    def streamed(question, history, conversation, mode, k, since, until):
+        yield from respond_stream(service, question, history, conversation, mode, k, since, until)
+
+    respond = streamed if service.settings.llm_url else service.respond
+    ask = {"fn": respond, "inputs": [question, chatbot, conversation, mode, k, since, until],
            "outputs": [chatbot, question, conversation, notice], "api_visibility": "private"}
     question.submit(**ask).then(None, None, None, js=SHOW_ANSWER_START_JS)
     examples.load_input_event.then(**ask).then(None, None, None, js=SHOW_ANSWER_START_JS)  # a sample question is asked at once

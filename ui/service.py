@@ -104,21 +104,28 @@ class ChatService:
                 since: str, until: str) -> tuple[list, str, Conversation, str]:
         """One chat turn: a follow-up is retrieved with the previous topic as context. A question that
         cannot be asked leaves the conversation and the question box as they were; the notice (HTML) says why."""
+        return self.turn(question, history, conversation, mode, k, since, until)[:4]
+
+    def turn(self, question: str, history: list, conversation: Conversation, mode: str, k: float,
+             since: str, until: str) -> tuple[list, str, Conversation, str, Answer | None, str]:
+        """`respond`'s outputs, with the answer (None when the question could not be asked) and the question as
+        retrieved (with its follow-up context), for the generated answer that may follow (ui/llm_stream.py)."""
         try:
             cleaned = clean_question(question, self.settings.max_question_chars)
             asked_as = contextualize(cleaned, conversation.topic, max_chars=self.settings.max_question_chars)
             answer = self.ask(asked_as, k, mode, since, until)
         except (QuestionError, UserFacingError) as exc:
             log.warning("câu hỏi bị từ chối: %s", exc)
-            return history, question, conversation, notice_html(str(exc))
+            return history, question, conversation, notice_html(str(exc)), None, ""
         except Exception:  # a bug: logged with its traceback once, the user keeps the conversation
             log.exception("lỗi khi trả lời câu hỏi")
-            return history, question, conversation, notice_html("Lỗi không mong đợi khi trả lời; hãy thử lại hoặc báo người quản trị.")
+            return (history, question, conversation, notice_html("Lỗi không mong đợi khi trả lời; hãy thử lại hoặc báo người quản trị."),
+                    None, "")
         conversation.topic = next_context(cleaned, conversation.topic)
         history = [*history, {"role": "user", "content": question_html(cleaned)},
                    {"role": "assistant", "content": answer_html(answer, asked_as if asked_as != cleaned else None, cleaned)}]
         conversation.answers[len(history) - 1] = feedback_record(cleaned, asked_as, answer)
-        return history, "", conversation, ""
+        return history, "", conversation, "", answer, asked_as
 
     def on_vote(self, conversation: Conversation, vote: gr.LikeData) -> str:
         """Log the vote; the acknowledgement shown under the chat (HTML)."""

@@ -51,6 +51,9 @@ def stream_chat(url: str, model: str, messages: list[dict], *, key: str | None =
                 piece = (choices[0].get("delta") or {}).get("content")
                 if piece:
                     yield piece
+            # No [DONE]: the server broke off (llama.cpp's Python server does so, after a 200, when the prompt
+            # overflows its context).
+            raise LLMUnavailable("Máy chủ mô hình ngôn ngữ dừng giữa chừng, không trả lời hết")
     except httpx.TimeoutException:
         raise LLMUnavailable(f"Máy chủ mô hình ngôn ngữ không trả lời trong {timeout:g} giây") from None
     except httpx.ConnectError:
