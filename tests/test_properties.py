@@ -18,7 +18,9 @@ from qa.errors import QuestionError
 from qa.ingest.corpus import Article, clean_scraped, decode_bytes, jsonl_article, read_articles
 from qa.language.text import fold_diacritics, normalize, search_tokens, sentence_spans, unify_tones
 from qa.messages import is_vietnamese
-from qa.render.plain import answer_text
+from qa.render.data import answer_to_dict
+from qa.render.html import answer_html
+from qa.render.plain import answer_text, cli_text
 from qa.settings import MODES
 
 FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -142,6 +144,13 @@ def _ask_never_crashes(engine: Engine, question, k, mode, since, until) -> None:
     for citation in answer.citations:
         passage = citation.hit.passage
         assert citation.hit.article.text[passage.start:passage.end] == passage.text
+    # Every shape of answer renders on every screen, and its spans are exact pieces of their articles.
+    for span in answer.evidence + ((answer.short.span,) if answer.short and answer.short.span else ()):
+        assert answer.citations[span.source - 1].hit.article.text[span.start:span.end] == span.text
+    assert set(answer.cited) <= set(range(1, len(answer.citations) + 1))
+    json.dumps(answer_to_dict(answer), ensure_ascii=False)
+    assert cli_text(answer).startswith(answer_text(answer)) or answer.understood_as
+    assert "qa-why" in answer_html(answer, question=str(question))
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

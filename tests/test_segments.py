@@ -12,6 +12,7 @@ import pytest
 from qa.engine import Engine
 from qa.errors import IndexCorrupt, IndexNotWritable, IndexProblem
 from qa.index import LoadedIndex, build_index
+from qa.render.plain import answer_text
 from qa.settings import Settings
 from tests.conftest import CHAIR_DOC, CHAIR_QUESTION, FakeEmbedder, copy_seeds
 
@@ -93,7 +94,7 @@ def test_segments_with_the_real_model(seeds):
     corpus = seeds.corpus_dirs[0]
     first = build_index(seeds, progress=False)
     engine = Engine(seeds)
-    assert "Phạm Hoàng Long" in engine.ask(CHAIR_QUESTION).text
+    assert "Phạm Hoàng Long" in answer_text(engine.ask(CHAIR_QUESTION))
     (corpus / "new_art.txt").write_text(article(7), encoding="utf-8")
     added = build_index(seeds, progress=False)
     assert added.added == ["new_art"] and 0 < added.embedded <= 3 and added.segments == 2
@@ -102,13 +103,13 @@ def test_segments_with_the_real_model(seeds):
     path.write_text(path.read_text(encoding="utf-8").replace("Phạm Hoàng Long", "Nguyễn Văn Bình"), encoding="utf-8")
     changed = build_index(seeds, progress=False)
     assert changed.changed == [CHAIR_DOC] and changed.embedded < first.embedded / 2
-    assert "Nguyễn Văn Bình" in engine.ask(CHAIR_QUESTION).text and "Phạm Hoàng Long" not in engine.ask(CHAIR_QUESTION).text
+    assert "Nguyễn Văn Bình" in answer_text(engine.ask(CHAIR_QUESTION)) and "Phạm Hoàng Long" not in answer_text(engine.ask(CHAIR_QUESTION))
     (corpus / "new_art.txt").unlink()
     build_index(seeds, progress=False)
     assert all(c.hit.article.doc_id != "new_art" for c in engine.ask("Trung đoàn 907 tổ chức huấn luyện gì?", k=10).citations)
     merged = build_index(seeds, progress=False, merge=True)
     assert merged.segments == 1 and merged.embedded == 0
-    assert "Nguyễn Văn Bình" in engine.ask(CHAIR_QUESTION).text
+    assert "Nguyễn Văn Bình" in answer_text(engine.ask(CHAIR_QUESTION))
 
 
 def test_a_damaged_new_commit_leaves_the_last_good_one_serving(seeds, caplog):
@@ -120,7 +121,7 @@ def test_a_damaged_new_commit_leaves_the_last_good_one_serving(seeds, caplog):
     report = build_index(seeds, embedder=embedder, progress=False)
     (seeds.index_dir / report.generation / "manifest.json").write_text("{broken")
     for _ in range(3):
-        assert "Phạm Hoàng Long" in engine.ask(CHAIR_QUESTION).text
+        assert "Phạm Hoàng Long" in answer_text(engine.ask(CHAIR_QUESTION))
     assert engine.refresh().generation == good and "vẫn trả lời" in engine.status()["problem"]
     assert sum("cannot be loaded" in r.getMessage() for r in caplog.records) == 1  # logged once
     build_index(seeds, embedder=embedder, progress=False, full=True)
@@ -138,7 +139,7 @@ def test_a_truncated_file_of_the_served_index_is_an_error_not_a_crash(seeds):
     with pytest.raises(IndexCorrupt, match="qa index --full"):
         engine.ask(CHAIR_QUESTION)
     report = build_index(seeds, embedder=embedder, progress=False)  # the next build repairs it
-    assert len(report.added) == 5 and "Phạm Hoàng Long" in engine.ask(CHAIR_QUESTION).text
+    assert len(report.added) == 5 and "Phạm Hoàng Long" in answer_text(engine.ask(CHAIR_QUESTION))
 
 
 def test_a_build_checks_the_index_folder_before_any_embedding(seeds, tmp_path):
@@ -242,7 +243,7 @@ def test_relative_index_and_corpus_paths(seeds, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     relative = seeds.with_(index_dir=Path("index"), corpus_dirs=(Path("corpus"),))
     build_index(relative, embedder=embedder, progress=False)
-    assert "Phạm Hoàng Long" in Engine(relative, embedder).ask(CHAIR_QUESTION).text
+    assert "Phạm Hoàng Long" in answer_text(Engine(relative, embedder).ask(CHAIR_QUESTION))
 
 
 def test_an_index_of_an_older_format_is_rebuilt_without_embedding_again(seeds):

@@ -19,9 +19,11 @@ from qa.answer.result import Answer
 from qa.embed.embedders import Embedder
 from qa.engine import Engine
 from qa.errors import CorpusError, EmbedderError, IndexProblem, QuestionError
+from qa.llm.generate import generate
 from qa.messages import index_error_message, vi_number
 from qa.render.data import answer_to_dict
 from qa.render.html import answer_html, question_html
+from qa.render.llm import generated_dict
 from qa.render.plain import cli_text
 from qa.search.question import clean_question
 from qa.settings import Settings
@@ -87,8 +89,11 @@ class ChatService:
 
     def ask_api(self, question: str, k: int | None = None, mode: str | None = None,
                 since: str | None = None, until: str | None = None) -> dict:
-        """Đối tượng JSON như `qa ask --json`: answer, abstained, sources."""
-        return answer_to_dict(self._api_ask(question, k, mode, since, until))
+        """Đối tượng JSON như `qa ask --json`: answer, abstained, short, evidence, sources… (README: «Dùng từ chương
+        trình khác»); có `llm` khi máy chủ bật QA_LLM_URL."""
+        answer = self._api_ask(question, k, mode, since, until)
+        generated = generate(answer, answer.understood_as or question, self.settings) if self.settings.llm_url else None
+        return answer_to_dict(answer, llm=generated_dict(generated))
 
     def _api_ask(self, question, k, mode, since, until) -> Answer:
         try:
