@@ -175,3 +175,15 @@ def test_text_output_lists_cited_sources_then_the_others_without_scores():
     assert text.index("Nguồn:") < text.index("[1] Bài a") < text.index("Nguồn khác:") < text.index("[2] Bài b")
     assert "«Thiếu tướng Phạm Hoàng Long chủ trì hội nghị.»" in text and "«Quang cảnh" not in text
     assert "-0.35" not in text and "điểm" not in text
+
+
+def test_why_lists_exactly_the_articles_the_real_verdicts_excluded(fake_engine):
+    """End to end: the retrieved articles that «Vì sao?» says were set aside are those whose verdict was incomplete."""
+    from tests.conftest import CHAIR_QUESTION
+
+    answer = fake_engine.ask(CHAIR_QUESTION, k=5)
+    excluded = {n for n, c in enumerate(answer.citations, 1) if not c.eligible}
+    assert excluded and all(c.verdict is not None for c in answer.citations)  # the question pins the year 2023
+    html = answer_html(answer, question=CHAIR_QUESTION)
+    said = {int(n) for n in re.findall(r"Bài \[(\d+)\] «[^»]*» không được dùng làm căn cứ", html)}
+    assert said == excluded
