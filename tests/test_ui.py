@@ -87,7 +87,9 @@ def test_endpoints_take_the_search_options(client):
 
 def test_an_off_topic_question_abstains(client):
     result = client.predict(OFF_TOPIC, api_name="/ask")
-    assert result["abstained"] is True and result["sources"] == []
+    # The articles considered are listed with their verdicts, none of them cited; the reason is named.
+    assert result["abstained"] is True and result["cited"] == [] and not any(s["cited"] for s in result["sources"])
+    assert result["reason"] in ("too_far", "constraints", "no_hits", "no_sentences") and result["short"] is None
     assert client.predict(OFF_TOPIC, api_name="/chat") == ABSTAIN_MESSAGE
 
 
