@@ -154,7 +154,7 @@ class Answerer:
         rows = []  # (n, span, lexical, similarity, typed)
         for n, hit in enumerate(hits):
             article = hit.article
-            for a, b, row in self.index.article_sentences(article.doc_id):
+            for a, b, row in self.index.article_sentences(article.doc_id, statements_only=True):
                 outside = b <= hit.passage.start or a >= hit.passage.end
                 if outside and n >= s.whole_article_hits:
                     continue
@@ -183,7 +183,7 @@ class Answerer:
     # --- composing ----------------------------------------------------------
 
     def _sentences(self, doc_id: str) -> list[tuple[int, int]]:
-        return [(a, b) for a, b, _ in self.index.article_sentences(doc_id)]
+        return [(a, b) for a, b, _ in self.index.article_sentences(doc_id, statements_only=True)]
 
     def _reader_inputs(self, hits, ranked: list[_Scored], typed) -> tuple[list[SentenceInput], list[tuple[int, tuple[int, int]]]]:
         """The best sentences for the span reader, and for each its (hit number, span); news often names the
