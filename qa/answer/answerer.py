@@ -14,12 +14,15 @@ it abstains when the evidence is too thin."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+import re
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
+from qa.answer.calibration import asks_for_a_clause, load_calibration, logit
 from qa.answer.extractor import TypedExtractor
 from qa.answer.short import completed, find_short, has_type
-from qa.answer.spans import SentenceInput, SpanReader
+from qa.answer.spans import TYPED_KINDS, ScoredSpan, SentenceInput, SpanReader
 from qa.language.text import QUERY_STOPWORDS, has_diacritics, search_tokens
 from qa.search.constraints import Verdict, missing_topic, verdicts
 from qa.search.question import Question
@@ -49,6 +52,7 @@ class Answer:
     understood_as: str | None = None  # the question as it was understood (diacritics restored), when it differs
     confidence: float = 0.0  # calibrated probability (0..1) that the short answer is right, retrieval's evidence included
     confident: bool = False  # shown as a confident answer (else marked "chưa chắc chắn", or abstained)
+    confidence_parts: tuple[tuple[str, float], ...] = ()  # the facts the calibration weighed (qa.answer.calibration)
 
 
 @dataclass(frozen=True)
@@ -143,7 +147,8 @@ class Answerer:
             return Answer(ABSTAIN_MESSAGE, (), True)
         s = self.settings
         weak = best_coverage < s.min_coverage or (self._similarity_calibrated and best_similarity < s.weak_similarity)
-        return self._compose(asked, kind, hits, ranked, citations, weak)
+        retrieval = (best_coverage, best_similarity if self._similarity_calibrated else 0.0)
+        return self._compose(asked, kind, hits, ranked, citations, weak, retrieval)
 
     # --- scoring ------------------------------------------------------------
 
@@ -215,15 +220,19 @@ class Answerer:
         others += [x.span for x in ranked[1:] if x.n == top.n and x.typed and x.score >= self.settings.same_article_ratio * top.score]
         return next((x for x in dict.fromkeys(others) if find_short(kind, question, article, x, constraints) is not None), None)
 
-    def _compose(self, asked: Question, kind: str | None, hits: list[Hit], ranked: list[_Scored], citations, weak: bool) -> Answer:
+    def _compose(self, asked: Question, kind: str | None, hits: list[Hit], ranked: list[_Scored], citations, weak: bool,
+                 retrieval: tuple[float, float]) -> Answer:
         """The short answer the reader finds best, the sentence it stands in (and a close second sentence of
         the same article, or of a second article when it scores as high), marked confident or not."""
         s = self.settings
         top = ranked[0]
         typed = self._typed_sentence(asked, kind, hits, ranked)
         inputs, origin = self._reader_inputs(hits, ranked, typed)
-        found = self.reader.read(asked, inputs) if kind != "posted" else []
+        found, other = self._read(asked, inputs) if kind != "posted" else ([], None)
         best = found[0] if found else None
+        clause = asks_for_a_clause(asked.understood)
+        if best is not None and clause:
+            best = _as_clause(best, inputs[best.sentence])
         n, span = origin[best.sentence] if best else (top.n, top.span)
         article = hits[n].article
         # What the answer shows: the best sentence; the sentence that holds what the question asks for when the
@@ -259,12 +268,25 @@ class Answerer:
             return self._posted(hits, ranked, citations, evidence)
         if best is None:
             return Answer(f"({UNSURE.capitalize()}) {evidence}", citations, False)
-        confidence = best.score * (s.weak_evidence_factor if weak else 1.0)
-        confident = confidence >= s.confident_at
+        facts = confidence_parts(asked, best, found, other, clause, n, weak, retrieval)
+        calibration = load_calibration()
+        if calibration is not None:
+            confidence = calibration.probability(facts)
+            confident = confidence >= calibration.threshold
+        else:
+            confidence = best.score * (s.weak_evidence_factor if weak else 1.0)
+            confident = confidence >= s.confident_at
+        confident = confident and not facts["fragment"]  # a why / how question is never answered by a fragment
         shown = completed(best.text, article.date)
         head = f"{shown} [{n + 1}]" + ("" if confident else f" ({UNSURE})")
         return Answer(f"{head}\n{evidence}", citations, False, short_answer=shown, short_source=n + 1,
-                      short_start=best.start, short_end=best.end, confidence=round(confidence, 4), confident=confident)
+                      short_start=best.start, short_end=best.end, confidence=round(confidence, 4), confident=confident,
+                      confidence_parts=tuple((k, round(float(v), 4)) for k, v in facts.items()))
+
+    def _read(self, asked: Question, inputs) -> tuple[list[ScoredSpan], ScoredSpan | None]:
+        if hasattr(self.reader, "read_with_second_opinion"):
+            return self.reader.read_with_second_opinion(asked, inputs)
+        return self.reader.read(asked, inputs), None
 
     def _posted(self, hits, ranked, citations, evidence) -> Answer:
         """`... được đăng ngày nào?`: the publication date, which is metadata, not body text."""
@@ -301,3 +323,41 @@ def _token_set(text: str, folded: bool) -> frozenset[str]:
 def _complete(verdict: Verdict | None) -> bool:
     return verdict is None or verdict.complete
 
+
+
+_CLAUSE_END = re.compile(r"[,;:](?=\s)|[.!?…](?=\s|$)|\s[–—-]\s")
+CLAUSE_MIN_WORDS = 5
+
+
+def _as_clause(span: ScoredSpan, sentence: SentenceInput) -> ScoredSpan:
+    """For a why / how / what-to-do question: the clause of the sentence around the span (the whole sentence when
+    that clause is short), not a fragment of it."""
+    text, a, b = sentence.article_text, sentence.start, sentence.end
+    if len(span.text.split()) >= CLAUSE_MIN_WORDS or not a <= span.start < span.end <= b:
+        return span
+    left = max((m.end() for m in _CLAUSE_END.finditer(text, a, span.start)), default=a)
+    right = next((m.start() for m in _CLAUSE_END.finditer(text, span.end, b)), b)
+    if len(text[left:right].split()) < CLAUSE_MIN_WORDS:
+        left, right = a, next((m.start() for m in re.finditer(r"[.!?…]\s*$", text[a:b])), b - a) + a
+    while left < right and text[left].isspace():
+        left += 1
+    while right > left and text[right - 1].isspace():
+        right -= 1
+    return replace(span, start=left, end=right, text=text[left:right])
+
+
+def confidence_parts(asked: Question, best: ScoredSpan, found: list[ScoredSpan], other: ScoredSpan | None, clause: bool,
+                     hit: int, weak: bool, retrieval: tuple[float, float]) -> dict[str, float]:
+    """The facts of one answer that the calibration weighs (qa.answer.calibration.FEATURES)."""
+    second = next((x for x in found[1:] if (x.doc_id, x.start, x.end) != (best.doc_id, best.start, best.end)), None)
+    overlaps = other is not None and other.doc_id == best.doc_id and other.start < best.end and best.start < other.end
+    words = len(best.text.split())
+    coverage, similarity = retrieval
+    return {
+        "reader_logit": logit(best.score), "margin": best.score - (second.score if second else 0.0),
+        "agree": float(overlaps), "disagree": float(other is not None and not overlaps),
+        "coverage": coverage, "similarity": max(0.0, similarity - 0.8) * 10, "weak": float(weak),
+        "neural": float(best.kind == "neural"), "typed_kind": float(asked.kind in TYPED_KINDS),
+        "clause_question": float(clause), "fragment": float(clause and words < CLAUSE_MIN_WORDS),
+        "span_words": math.log1p(words), "constraints": float(bool(asked.constraints)), "top_hit": float(hit == 0),
+    }
