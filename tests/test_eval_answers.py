@@ -141,7 +141,10 @@ def headline_from_rows(rows: list[dict]) -> dict:
         "confident_rate": len(confident) / n,
         "short_f1": sum(r["short_f1"] for r in with_answers) / len(with_answers),
         "short_exact": sum(r["short_exact"] for r in with_answers) / len(with_answers),
-        "recall@1": sum(1 for k in ranks if k == 1) / len(answerable),
+        "recall@1": sum(len(set(r["gold_documents"]) & set(r["ranked_documents"][:1])) / len(r["gold_documents"])
+                        for r in answerable) / len(answerable),  # a question may have several gold articles
+        "recall@10": sum(len(set(r["gold_documents"]) & set(r["ranked_documents"][:10])) / len(r["gold_documents"])
+                         for r in answerable) / len(answerable),
         "mrr@10": sum(1 / k for k in ranks if k and k <= 10) / len(answerable),
         "abstain_accuracy": sum((r["abstained"] or r["partial"]) == (not r["gold_documents"]) for r in rows) / n,
     }
@@ -207,3 +210,12 @@ def test_the_risk_coverage_plot_writes_decimal_commas(tmp_path, monkeypatch):
     plot_risk_coverage(tmp_path / "p.png", out, {"hybrid": "Kết hợp"})
     assert (tmp_path / "p.png").stat().st_size > 1000
     assert "0,4" in labels and not [x for x in labels if "." in x]
+
+
+@pytest.mark.parametrize("name", ["questions", "xquad.vi"])
+def test_the_committed_reports_recompute_from_their_jsonl(name):
+    """eval/reports: each committed report's headline figures and miss causes follow from its per-question file."""
+    from tests.conftest import ROOT
+
+    report = json.loads((ROOT / "eval" / "reports" / f"{name}.json").read_text(encoding="utf-8"))
+    assert_rows_give_the_report(report, read_question_rows(ROOT / "eval" / "reports" / f"{name}.questions.jsonl"))
