@@ -362,7 +362,8 @@ def build_parser() -> argparse.ArgumentParser:
     from qa.neural.command import add_parser as add_train_reader
 
     add_train_reader(sub).set_defaults(func=cmd_train_reader)
-    from qa.evaluation.calibrate import add_parser as add_calibrate, run as run_calibrate
+    from qa.evaluation.calibrate import add_parser as add_calibrate
+    from qa.evaluation.calibrate import run as run_calibrate
 
     add_calibrate(sub).set_defaults(func=lambda args: run_calibrate(args, Settings.from_env()))
     return parser

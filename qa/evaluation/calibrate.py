@@ -2,9 +2,9 @@
 
 Development data only: eval/dev.jsonl over the sample corpus and its distractors, and XQuAD-vi articles 23-24
 (kept out of the readers' training) over an index of XQuAD-vi articles 1-24. Held-out files are never read.
-Each shown short answer is one example: right when its token F1 against the best gold answer is at least 0.5,
-or, for a who-question, when it contains the gold answer (rank and title are added to names); an answer to a
-question the corpus cannot answer is wrong. The folds of the cross-validated figures are fixed (by position)."""
+Each shown short answer is one example, right or wrong as `qa eval` judges what the user reads (token F1 >= 0.5
+with the gold numbers, or containment for who-questions); an answer to a question the corpus cannot answer is
+wrong. The folds of the cross-validated figures are fixed (by position)."""
 
 from __future__ import annotations
 
@@ -19,19 +19,14 @@ XQUAD_INDEX_ARTICLES = 24
 FOLDS = 5
 
 
-def judged_right(short: str | None, answers: tuple[str, ...], kind: str | None) -> bool:
-    """What the user reads is right: the short answer's token F1 >= 0.5, or containment for who-questions."""
-    from qa.evaluation.answer_metrics import short_scores
-    from qa.evaluation.evaluate import normalize_answer
+def judged_right(answer, answers: tuple[str, ...], kind: str | None) -> bool:
+    """What the user reads is right, as `qa eval` judges it (qa.evaluation.answer_metrics.short_is_right)."""
+    from qa.evaluation.answer_metrics import short_is_right
+    from qa.evaluation.answer_view import read_answer
+    from qa.evaluation.evaluate import answer_hit
 
-    if not short or not answers:
-        return False
-    if short_scores(short, answers)[1] >= 0.5:
-        return True
-    if kind in ("who", "title"):
-        produced = normalize_answer(short)
-        return any(normalize_answer(a) and normalize_answer(a) in produced for a in answers)
-    return False
+    reading = read_answer(answer)
+    return bool(answers and reading.short) and short_is_right(reading.short, reading.short_shown, answers, kind, answer_hit)
 
 
 def collect(engine, questions, log=None) -> tuple[list[dict], list[int], list[str]]:
@@ -45,7 +40,7 @@ def collect(engine, questions, log=None) -> tuple[list[dict], list[int], list[st
         if answer.abstained or not answer.short_answer or not answer.confidence_parts:
             continue
         rows.append(dict(answer.confidence_parts))
-        labels.append(int(bool(q.gold) and judged_right(answer.short_answer, q.answers, question.kind)))
+        labels.append(int(bool(q.gold) and judged_right(answer, q.answers, question.kind)))
         ids.append(q.qid)
     return rows, labels, ids
 
