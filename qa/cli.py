@@ -302,7 +302,7 @@ EVAL_OUT = "danh-gia"  # `qa eval`'s folder when --out is not given (ignored by 
 def build_parser() -> argparse.ArgumentParser:
     parser = VietnameseArgumentParser(prog="qa", description="Hỏi đáp tiếng Việt trên kho tin bài.")
     sub = parser.add_subparsers(dest="command", required=True, title="lệnh",
-                                metavar="{index,ask,eval,serve,bench,train-answers,train-reader}")
+                                metavar="{index,ask,eval,serve,bench,train-answers,train-reader,calibrate}")
 
     def with_index(p):
         p.add_argument("--index", help="thư mục chỉ mục (mặc định: $QA_INDEX_DIR hoặc ./index)")
@@ -376,6 +376,10 @@ def build_parser() -> argparse.ArgumentParser:
     from qa.neural.command import add_parser as add_train_reader
 
     add_train_reader(sub).set_defaults(func=cmd_train_reader)
+    from qa.evaluation.calibrate import add_parser as add_calibrate
+    from qa.evaluation.calibrate import run as run_calibrate
+
+    add_calibrate(sub).set_defaults(func=lambda args: run_calibrate(args, Settings.from_env()))
     return parser
 
 

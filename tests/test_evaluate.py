@@ -22,7 +22,9 @@ from qa.evaluation.evaluate import (
     score_mode,
     write_trec_run,
 )
+from qa.evaluation.per_question import read_question_rows
 from tests.conftest import ROOT
+from tests.test_eval_answers import assert_rows_give_the_report
 
 
 def test_metrics_match_a_hand_computed_example():
@@ -117,13 +119,21 @@ def test_qa_eval_writes_a_vietnamese_report_only_under_out(seed_settings, tmp_pa
     assert out.returncode == 0, out.stderr
     assert _tree(ROOT) == tree and _tree(seed_settings.index_dir) == index  # nothing else changed
     assert sorted(p.name for p in out_dir.iterdir()) == sorted(
-        ["qs.json", "qs.md", "qs.png", "qs.confidence.png", "qs.hybrid.trec", "qs.dense.trec", "qs.bm25.trec", "qs.qrels"])
+        ["qs.json", "qs.md", "qs.png", "qs.confidence.png", "qs.hybrid.trec", "qs.dense.trec", "qs.bm25.trec", "qs.qrels",
+         "qs.questions.jsonl"])
     report = json.loads((out_dir / "qs.json").read_text())
     assert report["dataset"] == "qs" and report["questions"] == 2 and set(report["modes"]) == {"dense", "bm25", "hybrid"}
     assert report["modes"]["hybrid"]["recall@1"] == 1.0 and report["modes"]["hybrid"]["abstain_accuracy"] == 1.0
     hybrid = report["modes"]["hybrid"]
     assert hybrid["short_exact"] == 0.0 and 0.2 < hybrid["short_f1"] < 1.0  # rank and title around the gold name
     assert hybrid["wrong_confident"] == 0.0 and hybrid["partial_rate"] == 0.0
+    assert report["measured_at"].endswith("+00:00") and report["miss_causes"]["hybrid"]["declined_rightly"] == 1
+    rows = read_question_rows(out_dir / "qs.questions.jsonl")  # 2 questions x 3 modes, the report's figures recomputed
+    assert len(rows) == 6 and {r["mode"] for r in rows} == {"dense", "bm25", "hybrid"}
+    assert_rows_give_the_report(report, rows)
+    asked = next(r for r in rows if r["mode"] == "hybrid" and r["id"] == "a")
+    assert asked["gold_rank"] == 1 and asked["kind"] == "who" and "Phạm Hoàng Long" in asked["short_answer"]
+    assert asked["source_document"] == "003_efe757cc39089180" and asked["short_answer"] in asked["evidence"]
     assert len(report["curves"]["hybrid"]) == 20 and report["source"] == {"kind": "questions", "file": "qs.jsonl", "index": "index"}
     assert "Đo trên bộ câu hỏi «qs.jsonl»: 2 câu hỏi trên 5 bài viết" in out.stdout
     assert re.search(r"Đúng bài ở vị trí 1\s+1,000\s+1,000\s+1,000", out.stdout), out.stdout
@@ -133,6 +143,7 @@ def test_qa_eval_writes_a_vietnamese_report_only_under_out(seed_settings, tmp_pa
     markdown = (out_dir / "qs.md").read_text(encoding="utf-8")
     assert markdown.startswith("# Đánh giá: qs") and "| Đúng bài ở vị trí 1 | 1,000 | 1,000 | 1,000 |" in markdown
     assert "## Ý nghĩa các số đo" in markdown and "- **Từ chối đúng lúc**:" in markdown and "![" in markdown
+    assert "## Từng câu hỏi (Kết hợp (hybrid), 2 câu)" in markdown and "| Giá vàng SJC hôm nay bao nhiêu? | (kho không có) |" in markdown
     assert Image.open(out_dir / "qs.png").size[0] > 400
     again = subprocess.run([sys.executable, "-m", "qa.cli", "eval", "--compare", str(out_dir / "qs.json"), str(out_dir / "qs.json")],
                            cwd=ROOT, capture_output=True, text=True, env=env)

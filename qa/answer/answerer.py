@@ -17,9 +17,12 @@ It returns data (`qa.answer.result.Answer`: spans, sources with their verdicts, 
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
+from qa.answer.calibration import asks_for_a_clause, load_calibration, logit
 from qa.answer.extractor import TypedExtractor
 from qa.answer.result import (
     BYLINE,
@@ -38,7 +41,7 @@ from qa.answer.result import (
     span_of,
 )
 from qa.answer.short import completed, find_short, has_type
-from qa.answer.spans import SentenceInput, SpanReader
+from qa.answer.spans import TYPED_KINDS, ScoredSpan, SentenceInput, SpanReader
 from qa.language.text import QUERY_STOPWORDS, has_diacritics, search_tokens
 from qa.search.constraints import Verdict, missing_topic, verdicts
 from qa.search.question import Question
@@ -142,7 +145,8 @@ class Answerer:
             return Answer(citations, True, CONSTRAINTS, confidence_parts=evidence, kind=kind)
         s = self.settings
         weak = best_coverage < s.min_coverage or (self._similarity_calibrated and best_similarity < s.weak_similarity)
-        return self._compose(asked, kind, hits, ranked, citations, weak, evidence)
+        retrieval = (best_coverage, best_similarity if self._similarity_calibrated else 0.0)
+        return self._compose(asked, kind, hits, ranked, citations, weak, retrieval, evidence)
 
     # --- scoring ------------------------------------------------------------
 
@@ -153,7 +157,7 @@ class Answerer:
         rows = []  # (n, span, lexical, similarity, typed)
         for n, hit in enumerate(hits):
             article = hit.article
-            for a, b, row in self.index.article_sentences(article.doc_id):
+            for a, b, row in self.index.article_sentences(article.doc_id, statements_only=True):
                 outside = b <= hit.passage.start or a >= hit.passage.end
                 if outside and n >= s.whole_article_hits:
                     continue
@@ -182,7 +186,7 @@ class Answerer:
     # --- composing ----------------------------------------------------------
 
     def _sentences(self, doc_id: str) -> list[tuple[int, int]]:
-        return [(a, b) for a, b, _ in self.index.article_sentences(doc_id)]
+        return [(a, b) for a, b, _ in self.index.article_sentences(doc_id, statements_only=True)]
 
     def _reader_inputs(self, hits, ranked: list[_Scored], typed) -> tuple[list[SentenceInput], list[tuple[int, tuple[int, int]]]]:
         """The best sentences for the span reader, and for each its (hit number, span); news often names the
@@ -215,15 +219,18 @@ class Answerer:
         return next((x for x in dict.fromkeys(others) if find_short(kind, question, article, x, constraints) is not None), None)
 
     def _compose(self, asked: Question, kind: str | None, hits: list[Hit], ranked: list[_Scored], citations, weak: bool,
-                 evidence_parts: dict) -> Answer:
+                 retrieval: tuple[float, float], evidence_parts: dict) -> Answer:
         """The short answer the reader finds best, the sentence it stands in (and a close second sentence of
         the same article, or of a second article when it scores as high), marked confident or not."""
         s = self.settings
         top = ranked[0]
         typed = self._typed_sentence(asked, kind, hits, ranked)
         inputs, origin = self._reader_inputs(hits, ranked, typed)
-        found = self.reader.read(asked, inputs) if kind != "posted" else []
+        found, other = self._read(asked, inputs) if kind != "posted" else ([], None)
         best = found[0] if found else None
+        clause = asks_for_a_clause(asked.understood)
+        if best is not None and clause:
+            best = _as_clause(best, inputs[best.sentence])
         n, span = origin[best.sentence] if best else (top.n, top.span)
         article = hits[n].article
         # What the answer shows: the best sentence; the sentence that holds what the question asks for when the
@@ -260,15 +267,27 @@ class Answerer:
             return self._posted(hits, ranked, citations, evidence, evidence_parts)
         if best is None:
             return Answer(citations, False, NO_SHORT_ANSWER, evidence=evidence, confidence_parts=evidence_parts, kind=kind)
-        factor = s.weak_evidence_factor if weak else 1.0
-        confidence = best.score * factor
-        confident = confidence >= s.confident_at
+        facts = confidence_parts(asked, best, found, other, clause, n, weak, retrieval)
+        calibration = load_calibration()
+        if calibration is not None:
+            confidence = calibration.probability(facts)
+            threshold = calibration.threshold
+        else:
+            confidence = best.score * (s.weak_evidence_factor if weak else 1.0)
+            threshold = s.confident_at
+        confident = confidence >= threshold and not facts["fragment"]  # a why / how question is never answered by a fragment
         short = ShortAnswer(completed(best.text, article.date), n + 1, span_of(citations, n + 1, best.start, best.end),
                             score=best.score)
-        parts_used = {**evidence_parts, "reader": round(best.score, 4), "reader_kind": best.kind, "weak_evidence": weak,
-                      "evidence_factor": factor, "confident_at": s.confident_at}
+        # The calibration's facts (qa.answer.calibration.FEATURES), and what «Vì sao?» says of them.
+        parts = {**evidence_parts, **{k: round(float(v), 4) for k, v in facts.items()}, "reader": round(best.score, 4),
+                 "confident_at": round(float(threshold), 4)}
         return Answer(citations, False, short=short, evidence=evidence, confidence=round(confidence, 4),
-                      confidence_parts=parts_used, confident=confident, kind=kind)
+                      confidence_parts=parts, confident=confident, kind=kind)
+
+    def _read(self, asked: Question, inputs) -> tuple[list[ScoredSpan], ScoredSpan | None]:
+        if hasattr(self.reader, "read_with_second_opinion"):
+            return self.reader.read_with_second_opinion(asked, inputs)
+        return self.reader.read(asked, inputs), None
 
     def _posted(self, hits, ranked, citations, evidence, evidence_parts) -> Answer:
         """`... được đăng ngày nào?`: the publication date, which is metadata, not body text."""
@@ -305,3 +324,41 @@ def _token_set(text: str, folded: bool) -> frozenset[str]:
 def _complete(verdict: Verdict | None) -> bool:
     return verdict is None or verdict.complete
 
+
+
+_CLAUSE_END = re.compile(r"[,;:](?=\s)|[.!?…](?=\s|$)|\s[–—-]\s")
+CLAUSE_MIN_WORDS = 5
+
+
+def _as_clause(span: ScoredSpan, sentence: SentenceInput) -> ScoredSpan:
+    """For a why / how / what-to-do question: the clause of the sentence around the span (the whole sentence when
+    that clause is short), not a fragment of it."""
+    text, a, b = sentence.article_text, sentence.start, sentence.end
+    if len(span.text.split()) >= CLAUSE_MIN_WORDS or not a <= span.start < span.end <= b:
+        return span
+    left = max((m.end() for m in _CLAUSE_END.finditer(text, a, span.start)), default=a)
+    right = next((m.start() for m in _CLAUSE_END.finditer(text, span.end, b)), b)
+    if len(text[left:right].split()) < CLAUSE_MIN_WORDS:
+        left, right = a, next((m.start() for m in re.finditer(r"[.!?…]\s*$", text[a:b])), b - a) + a
+    while left < right and text[left].isspace():
+        left += 1
+    while right > left and text[right - 1].isspace():
+        right -= 1
+    return replace(span, start=left, end=right, text=text[left:right])
+
+
+def confidence_parts(asked: Question, best: ScoredSpan, found: list[ScoredSpan], other: ScoredSpan | None, clause: bool,
+                     hit: int, weak: bool, retrieval: tuple[float, float]) -> dict[str, float]:
+    """The facts of one answer that the calibration weighs (qa.answer.calibration.FEATURES)."""
+    second = next((x for x in found[1:] if (x.doc_id, x.start, x.end) != (best.doc_id, best.start, best.end)), None)
+    overlaps = other is not None and other.doc_id == best.doc_id and other.start < best.end and best.start < other.end
+    words = len(best.text.split())
+    coverage, similarity = retrieval
+    return {
+        "reader_logit": logit(best.score), "margin": best.score - (second.score if second else 0.0),
+        "agree": float(overlaps), "disagree": float(other is not None and not overlaps),
+        "coverage": coverage, "similarity": max(0.0, similarity - 0.8) * 10, "weak": float(weak),
+        "neural": float(best.kind == "neural"), "typed_kind": float(asked.kind in TYPED_KINDS),
+        "clause_question": float(clause), "fragment": float(clause and words < CLAUSE_MIN_WORDS),
+        "span_words": math.log1p(words), "constraints": float(bool(asked.constraints)), "top_hit": float(hit == 0),
+    }

@@ -255,10 +255,37 @@ def _count_span(text: str, a: int, b: int, question: str) -> tuple[int, int] | N
         found.append((matched, n.start(), unit_end))
     if not found:
         return None
-    best = max(found, key=lambda x: x[0])
-    if best[0] == 0 and len(found) > 1:
+    top = max(x[0] for x in found)
+    best = [x for x in found if x[0] == top]
+    if top == 0 and len(found) > 1:
         return None  # several numbers and none counts what was asked
-    return best[1], best[2]
+    if len(best) > 1:
+        best = _by_own_clause(text, a, best, question)
+        if len(best) != 1:
+            return None  # `cho 1 tập thể; ... cho 11 tập thể`: nothing tells which count was asked
+    return best[0][1], best[0][2]
+
+
+def _by_own_clause(text: str, a: int, found: list[tuple[int, int, int]], question: str) -> list[tuple[int, int, int]]:
+    """Counts of the same unit in one sentence (`trao Cờ thi đua cho 1 tập thể; trao danh hiệu “Đơn vị Quyết thắng”
+    cho 11 tập thể, “Đơn vị tiên tiến” cho 5 tập thể`): the one whose own clause (from the last break or count before
+    it) repeats the question's word pairs that no other count's clause has. The best ones, ties kept."""
+    asked = _fold(question).split()
+    pairs = {f"{x} {y}" for x, y in zip(asked, asked[1:])}
+    words = {w for w in asked if w not in _NOT_FIT}
+    clauses, previous = [], a
+    for _, start, end in found:
+        breaks = [m.end() for m in re.finditer(r"[;,:](?=\s)", text[previous:start])]
+        clauses.append(_fold(text[previous + (breaks[-1] if breaks else 0):end]).split())
+        previous = end
+    own_pairs = [{f"{x} {y}" for x, y in zip(c, c[1:])} & pairs for c in clauses]
+    own_words = [set(c) & words for c in clauses]
+
+    def score(i: int) -> float:
+        shared = lambda item, sets: sum(item in s for s in sets)  # noqa: E731
+        return sum(1 / shared(p, own_pairs) for p in own_pairs[i]) + 0.1 * sum(1 / shared(w, own_words) for w in own_words[i])
+    scores = [round(score(i), 6) for i in range(len(found))]
+    return [x for x, s in zip(found, scores) if s == max(scores)]
 
 
 def _ordinal_span(text: str, a: int, b: int, question: str) -> tuple[int, int] | None:

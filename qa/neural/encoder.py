@@ -44,10 +44,16 @@ class Encoder(nn.Module):
 
     def forward(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """ids, mask: [batch, tokens] (mask 1 = real token); returns hidden states [batch, tokens, hidden]."""
+        return self.run_layers(self.embed(ids), mask, 0, len(self.layers))
+
+    def embed(self, ids: torch.Tensor) -> torch.Tensor:
         positions = torch.arange(ids.shape[1], device=ids.device)
-        x = self.eln(self.word(ids) + self.pos(positions)[None] + self.token_type)
+        return self.eln(self.word(ids) + self.pos(positions)[None] + self.token_type)
+
+    def run_layers(self, x: torch.Tensor, mask: torch.Tensor, first: int, stop: int) -> torch.Tensor:
+        """Layers first..stop-1 over hidden states x: training with frozen lower layers starts from their cached output."""
         bias = ((1.0 - mask[:, None, None, :].to(x.dtype)) * -1e9)
-        for layer in self.layers:
+        for layer in self.layers[first:stop]:
             x = layer(x, bias)
         return x
 
@@ -61,7 +67,10 @@ class SpanModel(nn.Module):
         self.head = nn.Linear(config.hidden, 2)
 
     def forward(self, ids: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        logits = self.head(self.encoder(ids, mask))
+        return self.span_logits(self.encoder(ids, mask), mask)
+
+    def span_logits(self, hidden: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        logits = self.head(hidden).float()
         big_negative = torch.finfo(logits.dtype).min / 2
         logits = logits.masked_fill(mask[..., None] == 0, big_negative)
         return logits[..., 0], logits[..., 1]

@@ -15,13 +15,13 @@ def cite(n: int) -> str:
     return f"[{n}]"
 
 
-def span_line(span: Span) -> str:
+def span_line(span: Span, markers: bool = True) -> str:
     """One evidence sentence with its marker."""
-    return f"{span.text.strip()} {cite(span.source)}"
+    return f"{span.text.strip()} {cite(span.source)}" if markers else span.text.strip()
 
 
-def evidence_text(answer: Answer) -> str:
-    return " ".join(span_line(s) for s in answer.evidence)
+def evidence_text(answer: Answer, markers: bool = True) -> str:
+    return " ".join(span_line(s, markers) for s in answer.evidence)
 
 
 def partial_intro(answer: Answer) -> str:
@@ -42,26 +42,27 @@ def metadata_note(answer: Answer) -> str:
     return ""
 
 
-def short_line(answer: Answer) -> str:
+def short_line(answer: Answer, markers: bool = True) -> str:
     """The short answer with its marker, and `(chưa chắc chắn)` when it is not confident."""
     short = answer.short
-    return f"{short.shown} {cite(short.source)}" + ("" if answer.confident else f" ({UNSURE})")
+    return short.shown + (f" {cite(short.source)}" if markers else "") + ("" if answer.confident else f" ({UNSURE})")
 
 
-def answer_text(answer: Answer) -> str:
+def answer_text(answer: Answer, markers: bool = True) -> str:
     """The answer as one string: the short answer first (when there is one), then its evidence with [n]
-    markers; [n] is answer.citations[n-1]. What `qa eval` matches gold answers against."""
+    markers (`markers=False`: without them); [n] is answer.citations[n-1]. What `qa eval` matches gold answers
+    against."""
     if answer.abstained:
         return ABSTAIN_MESSAGE
-    evidence = evidence_text(answer)
+    evidence = evidence_text(answer, markers)
     if answer.partial is not None:
         return partial_intro(answer) + evidence
     if answer.short is None:
         return f"({UNSURE.capitalize()}) {evidence}" if answer.reason == NO_SHORT_ANSWER else evidence
     if answer.short.basis != "text":
         rest = " ".join(x for x in (metadata_note(answer), evidence) if x)
-        return f"{short_line(answer)}\n{rest}"
-    return f"{short_line(answer)}\n{evidence}"
+        return f"{short_line(answer, markers)}\n{rest}"
+    return f"{short_line(answer, markers)}\n{evidence}"
 
 
 def marked_snippet(passage_text: str, start: int, sentence_start: int, sentence_end: int, left: str = "«", right: str = "»") -> str:
