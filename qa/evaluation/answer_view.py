@@ -31,7 +31,7 @@ class AnswerReading:
 def read_answer(answer) -> AnswerReading:
     """The evaluation's view of a `qa.answer.result.Answer` (data: nothing is parsed out of its text)."""
     citations = answer.citations
-    n = answer.short_source or (1 if citations else None)
+    n = answer.short_source or (1 if citations and not answer.abstained else None)  # an abstention comes from no article
     citation = citations[n - 1] if n else None
     article = citation.hit.article if citation else None
     if answer.short_answer is not None and citation is not None:
