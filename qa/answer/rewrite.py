@@ -53,8 +53,11 @@ _ENTITY_NOUNS = ("đơn vị|cơ quan|bảo tàng|thành phố|tỉnh|huyện|x�
                  "|khu định cư|phòng trưng bày|ngôi nhà|công trình|dự án|giải thưởng|danh hiệu|nghị viện|tòa án|hiệp hội")
 _ENTITY_REF_RE = re.compile(rf"\b({_ENTITY_NOUNS})\s+{_DEMONSTRATIVE}\b", re.I)
 # A name: capitalised syllables, each word's second syllable lower case (`Bộ Tham mưu Quân khu`, `Cục Chính trị`).
+_PERSON_NAME_RE = re.compile(rf"(?<![\w])[{_UPPER}][\w\-]*(?:\s+(?:[{_UPPER}][\w\-.]*))*")
 _NAME_RE = re.compile(rf"(?<![\w])[{_UPPER}][\w\-]*(?:\s+[a-zà-ỹđ]+(?=\s+[{_UPPER}\d]|\s*$|\s*[,?.!]))?"
                       rf"(?:\s+(?:[{_UPPER}][\w\-]*|\d+)(?:\s+[a-zà-ỹđ]+(?!\s+[a-zà-ỹđ]))?)*")
+# What a who-question's answer may be besides a person (`Đội nào …?` -> `đội đó`).
+_BODIES = frozenset(("đội", "đơn vị", "cơ quan", "tổ chức", "công ty", "nhóm", "nước", "quốc gia"))
 # Capitalised words that open a question without naming anyone, and heads of organisations (not persons).
 _OPENERS = frozenset("ai khi năm ngày tại vì có bao những các hội đại lễ trong sau trước theo ở từ đến việc tháng".split())
 _ORG_HEAD_RE = re.compile(r"^(?:Bộ|Ban|Cục|Phòng|Sư đoàn|Trung đoàn|Lữ đoàn|Quân khu|Đảng ủy|Đảng bộ|Trường|Hội|Đại hội|Hội nghị"
@@ -69,15 +72,16 @@ _BARE_WH_RE = re.compile(r"^(?:vào\s+|diễn ra\s+|được tổ chức\s+)?(�
 _SUBJECTLESS_RE = re.compile(r"^(?:có bao nhiêu|có mấy|bao nhiêu|mấy|diễn ra|được tổ chức|tổ chức|khai mạc|bế mạc|kéo dài|do ai"
                              r"|giữ chức|chức vụ|có chức|thuộc|nằm ở|ở đâu|tại đâu|bắt đầu|kết thúc|được thành lập|thành lập|sinh|mất"
                              r"|qua đời|là ai|là gì|gồm|có những)\b", re.I)
-_SUBJECTLESS_MAX_WORDS = 8
+_SUBJECTLESS_MAX_WORDS = 10
+_WH_FRAGMENT_MAX_WORDS = 5  # `Ai dự và chỉ đạo?`; `Ai là Chính ủy Quân khu?` names what it asks about
 # What a question asks, cut off its end to leave what it is about: `… vào ngày nào?`, `… do ai chủ trì?`.
 _WH_TAIL_RE = re.compile(r"\s*(?:,\s*)?(?:(?:vào|trong|từ|là|đã|được|sẽ|có|diễn ra|tổ chức|do|thuộc|nằm|ở|tại|với|gồm|kéo dài)\s+)*"
-                         r"(?:ai\b|ngày nào|hôm nào|khi nào|bao giờ|lúc nào|năm nào|tháng nào|thời gian nào|ở đâu|tại đâu|đâu\b"
+                         r"(?<!\w)(?:ai\b|ngày nào|hôm nào|khi nào|bao giờ|lúc nào|năm nào|tháng nào|thời gian nào|ở đâu|tại đâu|đâu\b"
                          r"|bao nhiêu|mấy\b|gì\b|nào\b|như thế nào|ra sao|thế nào|những gì).*$", re.I)
 _ORGANIZER_RE = re.compile(r"^(?:(?:ngày|năm|tháng)\s+[\d/]+,?\s+)?(.+?)\s+(?:đã\s+)?(tổ chức|khai mạc|tiến hành|mở|phát động|tham gia|"
                            r"chủ trì|ra|ban hành)\s+$", re.I)
-_EVENT_CUT_RE = re.compile(r"\s+(?:diễn ra|được tổ chức|có\s+(?:bao nhiêu|mấy)|thu hút|kéo dài|khai mạc|bế mạc|do ai|do\s+(?=[" + _UPPER
-                           + r"])|được|đã|là|nhằm|vào\s+(?:ngày|thời gian|lúc|hôm)|ở đâu|tại đâu|khi nào|bao giờ)\b.*$", re.I)
+_EVENT_CUT_RE = re.compile(r"\s+(?:diễn ra|được tổ chức|có\s+(?:bao nhiêu|mấy)|thu hút|kéo dài|khai mạc|bế mạc|do ai|được|đã|là"
+                           r"|nhằm|vào\s+(?:ngày|thời gian|lúc|hôm)|ở đâu|tại đâu|khi nào|bao giờ)\b.*$", re.I)
 
 
 @dataclass(frozen=True)
@@ -160,7 +164,8 @@ def needs_context(question: str) -> bool:
 def _subjectless(question: str) -> bool:
     words = question.split()
     return (len(words) <= _SUBJECTLESS_MAX_WORDS and not _has_name(question) and not re.search(r"\d", question)
-            and bool(_SUBJECTLESS_RE.match(question) or _BARE_WH_RE.match(question)))
+            and bool(_SUBJECTLESS_RE.match(question) or _BARE_WH_RE.match(question)
+                     or (_WH_FIRST_RE.match(question) and len(words) <= _WH_FRAGMENT_MAX_WORDS)))
 
 
 def _has_name(text: str) -> bool:
@@ -187,15 +192,16 @@ def _lower_first(text: str) -> str:
 
 
 def _person(history: list[Turn], _noun: str) -> str | None:
-    """The person of the latest turn: the answer to a who-question, else one its question or answer names."""
+    """The person of the latest turn that has one: the answer to its who-question (with rank: from the short answer,
+    else the answer's text; a bare name as the last resort), else the person its question names."""
     for turn in reversed(history):
         short = turn.short_answer or ""
-        candidates = [(short, turn.kind == "who", False)] if turn.kind == "who" else []
-        candidates += [(turn.understood, False, True), (short, False, False), (turn.answer, False, False)]
-        for text, whole, question in candidates:
-            found = _person_in(text, whole=whole, question=question)
-            if found:
-                return found
+        if turn.kind == "who":
+            found = _person_in(short) or _person_in(turn.answer) or _person_in(short, whole=True)
+        else:
+            found = _person_in(turn.understood) or _person_in(turn.understood, question=True)
+        if found:
+            return found
     return None
 
 
@@ -207,13 +213,25 @@ def _person_in(text: str, whole: bool = False, question: bool = False) -> str | 
         return _strip_particle(match.group(0))
     if whole:  # a who-answer without a rank: `Nikola Tesla`, `Martin Luther, giáo sư …`
         name = text.split(",")[0].strip()
-        return name if _name_like(name) and len(name.split()) <= 5 else None
+        acronym = len(name.split()) == 1 and name.isupper()  # `CTĐ` is no one
+        return name if _name_like(name) and len(name.split()) <= 5 and not acronym else None
     if question:
-        for m in _NAME_RE.finditer(text or ""):
+        text = _without_opener(text or "")
+        # Inside an organisation's name (`Bộ Tham mưu Quân khu`) a capitalised word is no person.
+        organisations = [m.span() for m in _NAME_RE.finditer(text) if re.search(r"\s[a-zà-ỹđ]", m.group(0))]
+        for m in _PERSON_NAME_RE.finditer(text):
             name = m.group(0)
-            if _name_like(name) and (m.start() > 0 or name.lower().split()[0] not in _OPENERS) and not _ORG_HEAD_RE.match(name):
+            inside = any(a <= m.start() and m.end() <= b for a, b in organisations)
+            if not inside and not _ORG_HEAD_RE.match(name) and not name.isupper():
                 return name
     return None
+
+
+def _without_opener(question: str) -> str:
+    """The question with its opening wh-word or preposition blanked (`Khi nào Luther …` -> `         Luther …`)."""
+    match = re.match(r"^(?:(?:khi|năm|ngày|tại|vì|có|bao|những|các|trong|sau|trước|theo|ở|từ|đến|vào)(?:\s+(?:nào|sao|nhiêu|giờ))?\s+)",
+                     question, re.I)
+    return " " * match.end() + question[match.end():] if match else question
 
 
 def _name_like(text: str) -> bool:
@@ -242,10 +260,10 @@ def _year(history: list[Turn], noun: str) -> str | None:
     (its question's, else its answer's, else its article's publication year)."""
     year = None
     for turn in reversed(history):
-        for text in (turn.understood, turn.short_answer or ""):
+        for text in (turn.understood, turn.short_answer or "", turn.answer):
             years = _YEAR_RE.findall(text)
             if years:
-                year = years[-1]
+                year = years[-1] if text is not turn.answer else years[0]
                 break
         year = year or (turn.date[:4] if turn.date else None)
         if year:
@@ -267,16 +285,19 @@ def _event(history: list[Turn], noun: str) -> str | None:
     return None
 
 
-def _event_phrase(question: str) -> str | None:
+def _event_phrase(question: str, nouns: str = _EVENT_NOUNS) -> str | None:
+    """The noun phrase of `question` that starts with one of `nouns`, up to what the question asks about it; with
+    who held it when the question names that before (`Bộ Tham mưu Quân khu tổ chức hội nghị X …` -> `hội nghị X
+    của Bộ Tham mưu Quân khu`)."""
     text = question.rstrip(" ?.!")
-    match = re.search(rf"\b(?:{_EVENT_NOUNS})\b", text, re.I)
+    match = re.search(rf"\b(?:{nouns})\b", text, re.I)
     if match is None:
         return None
     phrase = _EVENT_CUT_RE.sub("", text[match.start():])
     phrase = _WH_TAIL_RE.sub("", phrase).strip(" ,")
     organizer = _ORGANIZER_RE.match(text[:match.start()])
-    if organizer and _has_name(" " + organizer.group(1)) and " của " not in phrase and " do " not in phrase:
-        phrase += f" do {organizer.group(1)} {organizer.group(2)}"
+    if organizer and _has_name(" " + organizer.group(1)) and organizer.group(1) not in phrase:
+        phrase += f" do {organizer.group(1)} tổ chức" if " của " in phrase else f" của {organizer.group(1)}"
     return phrase if len(phrase.split()) >= 2 else None
 
 
@@ -284,11 +305,15 @@ def _entity(history: list[Turn], noun: str) -> str | None:
     """`bảo tàng đó` -> the `Bảo tàng …` a recent turn named; `đơn vị đó` -> the unit of its answer or question."""
     for turn in reversed(history):
         for text in (turn.short_answer or "", turn.understood):
-            match = re.search(rf"\b{re.escape(noun)}\s+(?:[{_UPPER}\d][\w&.\-]*)(?:\s+(?:{_CAP}|và|của|&))*", text, re.I)
-            if match and _has_name(match.group(0)):
+            match = re.search(rf"\b(?i:{re.escape(noun)})\s+[{_UPPER}\d][\w&.\-]*(?:\s+(?:{_CAP}|và|&))*", text)
+            if match:
                 found = match.group(0)
                 return found[:1].upper() + found[1:]
-        if turn.kind in ("unit", "who") and turn.short_answer and _name_like(turn.short_answer.split(",")[0]):
+        described = _event_phrase(turn.understood, re.escape(noun)) if noun else None
+        if described and len(described.split()) > len(noun.split()) + 1:  # `ủy ban do Seamans thành lập …`
+            return described[:1].upper() + described[1:]
+        answers_are = turn.kind == "unit" or (turn.kind == "who" and noun in _BODIES)
+        if answers_are and turn.short_answer and _name_like(turn.short_answer.split(",")[0]):
             return turn.short_answer.split(",")[0].strip()
     return None
 
@@ -308,7 +333,7 @@ def _topic(history: list[Turn]) -> str:
 def _fragment(text: str, history: list[Turn]) -> str | None:
     """`Ai chủ trì?` -> `Ai chủ trì <topic>?`; `Ở đâu?` -> `<topic> diễn ra ở đâu?`; `Có bao nhiêu …?` -> `<topic> có bao nhiêu …?`."""
     core = text.rstrip(" ?.!")
-    if not (_subjectless(core) or is_follow_up(core)):
+    if not _subjectless(core):
         return None
     title = re.search(r"\b(?:chức vụ|chức danh|cương vị|giữ chức)\b", core, re.I)
     if title:
@@ -348,7 +373,7 @@ def _continuation(asked: str, history: list[Turn]) -> str | None:
     if document:
         old = _DOC_RE.search(previous)
         return previous[:old.start()] + new + previous[old.end():] if old else None
-    if not _has_name(" " + new):
+    if not new[:1].isupper():
         return None
     names = [m for m in _NAME_RE.finditer(previous) if len(m.group(0).split()) >= (2 if m.start() == 0 else 1)]
     if not names:

@@ -9,7 +9,11 @@ entity, ellipsis, new).
 One thread per line:
     {"id": "c01", "turns": [{"question": "Ai chủ trì …?", "gold": ["003_…"], "answer": "Phạm Hoàng Long"},
                             {"question": "Ông ấy giữ chức vụ gì?", "gold": ["003_…"], "answer": "Phó tham mưu trưởng",
-                             "reference": "person"}]}
+                             "answers": ["Phó tham mưu trưởng, Phó bí thư Đảng ủy Bộ Tham mưu Quân khu"], "reference": "person"}]}
+
+`answer` is the shortest correct answer (answer_hit: the answer text contains it); `answers`, optional, lists other
+complete forms the short answer may take (the person with rank and titles as the article writes them, all the
+titles held): short F1 and exact match take the best of them.
 
 The dev set's index (when no --index is given) holds the sample corpus, the distractors and XQuAD-vi
 articles 1-24 only (one document per paragraph, ids `TITLE#i` as `qa eval --squad` makes them): articles
@@ -48,8 +52,9 @@ def load_conversations(path: Path) -> list[Thread]:
             record = json.loads(line)
             turns, references = [], []
             for i, turn in enumerate(record["turns"]):
-                answer = turn.get("answer", "")
-                turns.append(Question(f"{record['id']}.{i + 1}", turn["question"], tuple(turn["gold"]), (answer,) if answer else ()))
+                answers = [turn.get("answer", ""), *turn.get("answers", ())]  # `answers`: other forms that count as well
+                turns.append(Question(f"{record['id']}.{i + 1}", turn["question"], tuple(turn["gold"]),
+                                      tuple(dict.fromkeys(a for a in answers if a))))
                 references.append(turn.get("reference", "") if i else "")
             if len(turns) < 2:
                 raise ValueError("cần ít nhất hai lượt")
