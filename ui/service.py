@@ -85,7 +85,7 @@ class ChatService:
             message = index_error_message(exc) if isinstance(exc, IndexProblem) else str(exc)
             raise UserFacingError(f"Chưa dùng được chỉ mục: {message}") from None
 
-    # --- API endpoints (no conversation context) ---
+    # --- API endpoints (the conversation is the `history` they are given) ---
 
     def chat_api(self, question: str, k: int | None = None, mode: str | None = None,
                  since: str | None = None, until: str | None = None, history: list | None = None) -> str:
