@@ -232,3 +232,39 @@ def conversation_markdown(out: dict) -> str:
     lines += ["", "Từng lượt (câu hỏi, câu được hiểu thành, câu trả lời ngắn) nằm trong tệp "
               f"`{out['dataset']}.turns.jsonl` cùng thư mục.", ""]
     return "\n".join(lines)
+
+
+def eval_command(args, settings: Settings, modes: list[str]) -> int:
+    """`qa eval --conversations FILE`: threads asked turn by turn; without --index, over the dev index (corpus/,
+    eval/distractors/ and XQuAD-vi articles 1-24 of --xquad), built in the cache."""
+    import os
+
+    from qa.engine import Engine
+    from qa.errors import UserError
+
+    source = Path(args.conversations)
+    if not source.is_file():
+        raise UserError(f"không có tệp {source}")
+    try:
+        threads = load_conversations(source)
+    except ValueError as exc:
+        raise UserError(f"không đọc được {source}: {exc}") from None
+    if args.limit:
+        threads = threads[: args.limit]
+    if not args.index:
+        xquad = Path(args.xquad) if args.xquad else Path(__file__).resolve().parents[3] / "shared/data/xquad/xquad.vi.json"
+        if args.xquad and not xquad.is_file():
+            raise UserError(f"không có tệp {xquad}")
+        dirs = tuple(Path(d) for d in ("corpus", "eval/distractors") if Path(d).is_dir())
+        cache = Path(args.cache or os.environ.get("QA_EVAL_CACHE", ".cache/eval"))
+        settings = conversation_index(settings, cache, dirs, xquad if xquad.is_file() else None)
+    out_dir = Path(args.out)
+    described = {"kind": "conversations", "file": source.name, "index": settings.index_dir.name}
+    out = evaluate_conversations(Engine(settings), threads, modes, source.stem, out_dir, source=described)
+    print(conversation_summary(out))
+    if args.json_out:
+        Path(args.json_out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json_out).write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
+    name = out["dataset"]
+    print(f"\nBáo cáo: {out_dir / (name + '.md')} (số liệu {name}.json, từng lượt {name}.turns.jsonl, cùng thư mục {out_dir}/)")
+    return 0
