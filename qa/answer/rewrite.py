@@ -210,7 +210,7 @@ def _person_in(text: str, whole: bool = False, question: bool = False) -> str | 
     without one will do (`Nikola Tesla`); `question`: a question about someone without rank (`Tesla qua đời …`)."""
     match = PERSON_RE.search(text or "")
     if match:
-        return _strip_particle(match.group(0))
+        return match.group(0)
     if whole:  # a who-answer without a rank: `Nikola Tesla`, `Martin Luther, giáo sư …`
         name = text.split(",")[0].strip()
         acronym = len(name.split()) == 1 and name.isupper()  # `CTĐ` is no one
@@ -237,11 +237,6 @@ def _without_opener(question: str) -> str:
 def _name_like(text: str) -> bool:
     words = text.split()
     return bool(words) and all(w[:1].isupper() or w[:1].isdigit() or w in ("và", "&") for w in words)
-
-
-def _strip_particle(person: str) -> str:
-    """`đồng chí Nguyễn Văn A` keeps its title; `ông X` / `bà Y` too (the question reads `Ông X giữ chức vụ gì?`)."""
-    return person.strip()
 
 
 def _document(history: list[Turn], noun: str) -> str | None:
