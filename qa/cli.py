@@ -159,17 +159,31 @@ def cmd_index(args) -> int:
 
 
 def cmd_ask(args) -> int:
-    from qa.engine import Engine, answer_to_dict, render_text
+    from qa.engine import Engine, answer_to_dict, follow_up_dict, render_text
     from qa.search.question import check_range
 
     check_range(args.since, args.until)  # before loading anything
+    previous = _previous_questions(args)
     engine = Engine(_settings(args))
-    answer = engine.ask(engine.question(args.question, k=args.k, mode=args.mode, since=args.since, until=args.until))
+    options = {"k": args.k, "mode": args.mode, "since": args.since, "until": args.until}
+    asked, answers = engine.converse([*previous, args.question], **options)
+    question, answer = asked[-1], answers[-1]
     if args.json:
-        print(json.dumps(answer_to_dict(answer), ensure_ascii=False))
+        data = answer_to_dict(answer)
+        if previous:
+            data["follow_up"] = follow_up_dict(question, [q.text for q in asked[:-1]])
+        print(json.dumps(data, ensure_ascii=False))
     else:
         print(render_text(answer))
     return 0
+
+
+def _previous_questions(args) -> list[str]:
+    """The conversation before the question: the file's questions (--conversation), then each --previous."""
+    from qa.answer.conversation import read_conversation
+
+    questions = read_conversation(Path(args.conversation)) if args.conversation else []
+    return questions + [q for q in (args.previous or []) if q.strip()]
 
 
 def cmd_serve(args) -> int:
@@ -201,8 +215,14 @@ def cmd_eval(args) -> int:
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     if not modes or any(m not in MODES for m in modes):
         raise UserError(f"--modes: danh sách cách nhau bởi dấu phẩy gồm {', '.join(MODES)}")
+    if args.conversations:
+        if args.questions or args.squad:
+            raise UserError("cần đúng một trong --questions TỆP, --squad TỆP hoặc --conversations TỆP")
+        from qa.evaluation.conversations import eval_command
+
+        return eval_command(args, settings, modes)
     if bool(args.questions) == bool(args.squad):
-        raise UserError("cần đúng một trong --questions TỆP hoặc --squad TỆP")
+        raise UserError("cần đúng một trong --questions TỆP, --squad TỆP hoặc --conversations TỆP")
     source = Path(args.questions or args.squad)
     if not source.is_file():
         raise UserError(f"không có tệp {source}")
@@ -317,11 +337,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", type=iso_date, help="chỉ các bài đăng từ ngày YYYY-MM-DD")
     p.add_argument("--until", type=iso_date, help="chỉ các bài đăng đến ngày YYYY-MM-DD")
     p.add_argument("--json", action="store_true", help="in một đối tượng JSON")
+    p.add_argument("--previous", action="append", metavar="CÂU_TRƯỚC",
+                   help="câu hỏi trước trong cuộc trò chuyện (lặp lại được, theo thứ tự); câu hỏi tiếp được hiểu theo chúng")
+    p.add_argument("--conversation", metavar="TỆP",
+                   help="tệp cuộc trò chuyện: mỗi dòng một câu hỏi trước (chữ thường, hoặc JSON có trường question)")
     p.set_defaults(func=cmd_ask)
 
     p = with_index(sub.add_parser("eval", help="đo chất lượng tìm kiếm và câu trả lời"))
     p.add_argument("--questions", help="bộ câu hỏi JSONL (id, question, gold, answer)")
     p.add_argument("--squad", help="tệp định dạng SQuAD: được lập chỉ mục vào bộ đệm rồi đánh giá")
+    p.add_argument("--conversations", help="bộ hội thoại JSONL (id, turns: question, gold, answer): đánh giá từng lượt")
+    p.add_argument("--xquad", help="với --conversations: tệp XQuAD-vi, chỉ bài 1-24 vào chỉ mục "
+                                   "(mặc định: ../shared/data/xquad/xquad.vi.json cạnh kho mã)")
     p.add_argument("--modes", default="dense,bm25,hybrid", help="các chế độ cần so sánh, cách nhau bởi dấu phẩy")
     p.add_argument("--out", "--reports", dest="out", default=EVAL_OUT,
                    help=f"thư mục cho mọi thứ được ghi: báo cáo TÊN.md, biểu đồ TÊN.png, số liệu TÊN.json, TREC run (mặc định {EVAL_OUT}/)")

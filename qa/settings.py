@@ -54,6 +54,9 @@ class Settings:
     # above one that does not (in standard deviations of the candidates' scores); chosen on eval/dev.jsonl
     # and the XQuAD dev half. 0 turns the check off in retrieval.
     constraint_weight: float = 1.0
+    # A follow-up (`Ông ấy giữ chức vụ gì?`) prefers the article the previous answer came from: its passages move
+    # up by this many standard deviations of the candidates' fused scores (qa.answer.rewrite; eval/conversations.jsonl).
+    prior_weight: float = 1.5
     # Short answers: "typed" (the trained typed extractor alone), "kind" (typed for who / when / how many ...,
     # the neural reader of qa/neural for the rest) or "neural" (the neural reader first, typed when it finds
     # nothing). Chosen on eval/dev.jsonl; the neural reader was trained on XQuAD articles 1-22.

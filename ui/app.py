@@ -1,10 +1,11 @@
 """The Gradio chat (Vietnamese): questions with cited sources, follow-ups, uploads, index status.
 
 Callbacks only call ui.service.ChatService, which calls the library and renders what it returns
-(ui.render). Two explicit API endpoints for programs, without conversation context:
+(ui.render). Two explicit API endpoints for programs; the conversation is what they are given:
 
     Client(url).predict("câu hỏi", api_name="/chat")  -> render_text(answer), one string
     Client(url).predict("câu hỏi", api_name="/ask")   -> answer_to_dict(answer), as `qa ask --json`
+    Client(url).predict("Ông ấy giữ chức vụ gì?", history=["Ai chủ trì …?"], api_name="/ask")  -> a follow-up
 
 Uploading and rebuilding live in a panel that ui.server puts behind a login when the server is
 reachable from other machines (on the chat page, or on the admin page ADMIN_PATH when asking is public).

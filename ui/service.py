@@ -15,9 +15,10 @@ from pathlib import Path
 import gradio as gr
 
 from qa.answer.answerer import Answer
-from qa.answer.followup import contextualize, next_context
+from qa.answer.conversation import history_turns
+from qa.answer.rewrite import MAX_TURNS, Turn, turn_of
 from qa.embed.embedders import Embedder
-from qa.engine import Engine, answer_to_dict, render_text
+from qa.engine import Engine, answer_to_dict, follow_up_dict, render_text
 from qa.errors import CorpusError, EmbedderError, IndexProblem, QuestionError
 from qa.messages import index_error_message, vi_number
 from qa.search.question import clean_question
@@ -51,7 +52,7 @@ class UserFacingError(Exception):
 class Conversation:
     """One browser session's chat memory."""
 
-    topic: str | None = None  # the self-contained question a follow-up leans on
+    turns: list[Turn] = field(default_factory=list)  # what a follow-up leans on: the latest turns, oldest first
     answers: dict[int, dict] = field(default_factory=dict)  # chatbot message index -> its feedback record
 
 
@@ -65,32 +66,48 @@ class ChatService:
 
     def ask(self, question: str, k=None, mode: str | None = None, since: str | None = None, until: str | None = None) -> Answer:
         """engine.ask with the form's options checked; UserFacingError with a Vietnamese message."""
+        return self.ask_in(question, (), k, mode, since, until)[1]
+
+    def ask_in(self, question: str, history, k=None, mode: str | None = None, since: str | None = None,
+               until: str | None = None):
+        """(the Question as understood, its Answer, the turns before it) for `question` asked after `history` (turns,
+        or the API's list of earlier questions); UserFacingError with a Vietnamese message."""
         try:
             # make_question checks the form's options (named as the form labels them) once, with the question.
-            return self.engine.ask(self.engine.question(question, k=k, mode=mode or None, since=since, until=until))
+            options = {"k": k, "mode": mode or None, "since": since, "until": until}
+            turns = history if all(isinstance(t, Turn) for t in history or ()) else history_turns(self.engine, history, **options)
+            turns = list(turns or ())
+            asked = self.engine.question(question, **options, history=turns)
+            return asked, self.engine.ask(asked), turns
         except QuestionError as exc:
             raise UserFacingError(str(exc)) from None
         except (IndexProblem, EmbedderError, CorpusError) as exc:
             message = index_error_message(exc) if isinstance(exc, IndexProblem) else str(exc)
             raise UserFacingError(f"Chưa dùng được chỉ mục: {message}") from None
 
-    # --- API endpoints (no conversation context) ---
+    # --- API endpoints (the conversation is the `history` they are given) ---
 
     def chat_api(self, question: str, k: int | None = None, mode: str | None = None,
-                 since: str | None = None, until: str | None = None) -> str:
+                 since: str | None = None, until: str | None = None, history: list | None = None) -> str:
         """Câu trả lời có đánh số [n], rồi các nguồn (như `qa ask`).
 
-        Tùy chọn: k, mode (hybrid|dense|bm25), since/until (YYYY-MM-DD)."""
-        return render_text(self._api_ask(question, k, mode, since, until))
+        Tùy chọn: k, mode (hybrid|dense|bm25), since/until (YYYY-MM-DD); history: các câu hỏi trước trong cuộc
+        trò chuyện (cũ trước), câu hỏi tiếp được hiểu theo chúng."""
+        return render_text(self._api_ask(question, k, mode, since, until, history)[1])
 
     def ask_api(self, question: str, k: int | None = None, mode: str | None = None,
-                since: str | None = None, until: str | None = None) -> dict:
-        """Đối tượng JSON như `qa ask --json`: answer, abstained, sources."""
-        return answer_to_dict(self._api_ask(question, k, mode, since, until))
+                since: str | None = None, until: str | None = None, history: list | None = None) -> dict:
+        """Đối tượng JSON như `qa ask --json`: answer, abstained, sources; với history (các câu hỏi trước, hoặc các
+        đối tượng có question và câu trả lời đã nhận), thêm follow_up: câu hỏi được hiểu thành gì."""
+        asked, answer, turns = self._api_ask(question, k, mode, since, until, history)
+        data = answer_to_dict(answer)
+        if history:
+            data["follow_up"] = follow_up_dict(asked, [t.understood for t in turns])
+        return data
 
-    def _api_ask(self, question, k, mode, since, until) -> Answer:
+    def _api_ask(self, question, k, mode, since, until, history=None):
         try:
-            return self.ask(question, k, mode, since, until)
+            return self.ask_in(question, history or [], k, mode, since, until)
         except UserFacingError as exc:
             log.warning("yêu cầu API bị từ chối: %s", exc)
             # Toasts render HTML: the message may quote what the user typed.
@@ -100,19 +117,19 @@ class ChatService:
 
     def respond(self, question: str, history: list, conversation: Conversation, mode: str, k: float,
                 since: str, until: str) -> tuple[list, str, Conversation, str]:
-        """One chat turn: a follow-up is retrieved with the previous topic as context. A question that
+        """One chat turn: a follow-up is rewritten from the conversation's turns (qa.answer.rewrite). A question that
         cannot be asked leaves the conversation and the question box as they were; the notice (HTML) says why."""
         try:
             cleaned = clean_question(question, self.settings.max_question_chars)
-            asked_as = contextualize(cleaned, conversation.topic, max_chars=self.settings.max_question_chars)
-            answer = self.ask(asked_as, k, mode, since, until)
+            asked, answer, _ = self.ask_in(cleaned, conversation.turns, k, mode, since, until)
+            asked_as = asked.text if asked.rewritten else cleaned
         except (QuestionError, UserFacingError) as exc:
             log.warning("câu hỏi bị từ chối: %s", exc)
             return history, question, conversation, notice_html(str(exc))
         except Exception:  # a bug: logged with its traceback once, the user keeps the conversation
             log.exception("lỗi khi trả lời câu hỏi")
             return history, question, conversation, notice_html("Lỗi không mong đợi khi trả lời; hãy thử lại hoặc báo người quản trị.")
-        conversation.topic = next_context(cleaned, conversation.topic)
+        conversation.turns = [*conversation.turns, turn_of(asked, answer)][-MAX_TURNS:]
         history = [*history, {"role": "user", "content": question_html(cleaned)},
                    {"role": "assistant", "content": answer_html(answer, asked_as if asked_as != cleaned else None, cleaned)}]
         conversation.answers[len(history) - 1] = feedback_record(cleaned, asked_as, answer)

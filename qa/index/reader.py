@@ -190,6 +190,15 @@ class LoadedIndex:
         return [(int(s[1]), int(s[2]), base + a + k) for k, s in enumerate(segment.sentences[a:b])
                 if not (statements_only and kinds[k])]
 
+    def article_passage_rows(self, doc_id: str) -> range:
+        """The global passage rows of a live article (empty when it is not in the index)."""
+        where = self._where_is(doc_id)
+        if where is None:
+            return range(0)
+        i, row = where
+        offsets, base = self.segments[i].article_passages, int(self.passage_offsets[i])
+        return range(base + int(offsets[row]), base + int(offsets[row + 1]))
+
     def doc_with_text(self, text_hash: str) -> str | None:
         """The live article whose text (whitespace-insensitive, `Article.text_hash`) it is, if any: from the catalog."""
         if self._texts is None:

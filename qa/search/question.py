@@ -34,6 +34,12 @@ class Question:
     embed: Callable[[str], np.ndarray] | None = field(default=None, repr=False, compare=False)
     # doc_id -> how the article stands against the constraints, filled by the first stage that checks it
     checked: dict = field(default_factory=dict, repr=False, compare=False)
+    # A follow-up rewritten from the conversation (qa.answer.rewrite): `text` is then the self-contained question,
+    # `asked` what was typed, `reference` what was resolved (person, event, document, year, entity, ellipsis),
+    # `prior_docs` the articles the previous answer came from, which retrieval prefers.
+    asked: str | None = None
+    reference: str | None = None
+    prior_docs: tuple[str, ...] = ()
 
     @cached_property
     def vector(self) -> np.ndarray | None:
@@ -44,10 +50,15 @@ class Question:
     def restored(self) -> bool:
         return self.understood != self.text
 
+    @property
+    def rewritten(self) -> bool:
+        return self.asked is not None and self.asked != self.text
+
 
 def make_question(text: str, settings: Settings, *, k=None, mode: str | None = None, since: str | None = None,
                   until: str | None = None, restore: Callable[[str], str] | None = None,
-                  embed: Callable[[str], np.ndarray] | None = None) -> Question:
+                  embed: Callable[[str], np.ndarray] | None = None, asked: str | None = None, reference: str | None = None,
+                  prior_docs: tuple[str, ...] = ()) -> Question:
     """The one place a question is checked and prepared; QuestionError (Vietnamese) when it cannot be asked."""
     text = clean_question(text, settings.max_question_chars)
     mode = check_mode(mode or None)
@@ -57,7 +68,8 @@ def make_question(text: str, settings: Settings, *, k=None, mode: str | None = N
     understood = text
     if restore is not None and not has_diacritics(text) and any(ch.isalpha() for ch in text):
         understood = restore(text)
-    return Question(text, understood, question_type(understood), extract(understood), k, mode, since, until, embed)
+    return Question(text, understood, question_type(understood), extract(understood), k, mode, since, until, embed,
+                    asked=asked, reference=reference, prior_docs=tuple(prior_docs))
 
 
 def clean_question(question: str, max_chars: int) -> str:
