@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gradio as gr
 
+from qa.ingest.corpus import ARTICLE_SUFFIXES
 from qa.messages import vi_number
 from ui.login import LOGOUT_PATH
 from ui.service import ChatService, Conversation
@@ -67,7 +68,9 @@ def upload_help(service: ChatService) -> str:
     s = service.settings
     folder = s.corpus_dirs[0] if s.corpus_dirs else "corpus"
     return (
-        "Tệp `.txt` / `.md` (một bài; có thể mở đầu bằng các dòng `title:`, `url:`, `date:` rồi một dòng trống) "
+        "Tệp `.txt` / `.md` (một bài; có thể mở đầu bằng các dòng `title:`, `url:`, `date:` rồi một dòng trống), "
+        "trang web đã lưu `.html` / `.htm`, `.pdf` có lớp chữ, `.docx` (mỗi tệp một bài: tiêu đề, ngày đăng, tác giả được "
+        "tự nhận ra, phần thừa của trang bị bỏ) "
         'hoặc `.jsonl` (mỗi dòng một bài `{"id": …, "text": …, "title": …, "url": …, "date": …}`), UTF-8 hoặc UTF-16; '
         f"mỗi lần tối đa {vi_number(s.upload_max_files)} tệp, mỗi tệp tối đa {vi_mib(s.upload_max_bytes)} MiB, tổng cộng khoảng "
         f"{vi_number(s.upload_max_texts)} đoạn và câu cần nhúng. Tệp được lưu vào thư mục `{folder}/` và lập chỉ mục trong nền. "
@@ -146,7 +149,7 @@ def _chat_tab(service: ChatService, uploads: bool, admin_link: str | None) -> No
 
 def _upload_panel(service: ChatService) -> None:
     jobs = gr.State([])  # this session's indexing jobs
-    files = gr.File(label="Tải bài viết lên", file_count="multiple", file_types=[".txt", ".md", ".jsonl"], elem_id="upload",
+    files = gr.File(label="Tải bài viết lên", file_count="multiple", file_types=list(ARTICLE_SUFFIXES), elem_id="upload",
                     height=140)
     report = gr.Textbox(label="Tiến độ và kết quả", interactive=False, lines=3, max_lines=8, elem_id="upload-report")
     rebuild = gr.Button("Cập nhật chỉ mục từ thư mục bài viết", size="sm", variant="secondary", elem_id="rebuild")

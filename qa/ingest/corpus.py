@@ -244,7 +244,7 @@ def read_text_file(path: Path) -> Article:
     return clean_scraped(article_id(path), body, str(path), header)
 
 
-def read_document_file(path: Path) -> Article:
+def read_document_file(path: Path, suffix: str | None = None) -> Article:
     """A saved web page, PDF or Word file: its reader gives the text and what the file says of title, date and
     author; the text is then cleaned as scraped text is (so one article saved as a page and as `.txt` has one text)."""
     from qa.ingest.formats import read_document  # lazily: lxml, trafilatura, pypdf only when such a file is read
@@ -254,16 +254,18 @@ def read_document_file(path: Path) -> Article:
         raise ValueError(f"tệp {size / 1048576:.0f} MiB, lớn hơn giới hạn {MAX_FILE_BYTES // 1048576} MiB")
     if size == 0:
         raise ValueError("tệp rỗng")
-    document = read_document(path.suffix.lower(), path.read_bytes())
+    document = read_document(suffix or path.suffix.lower(), path.read_bytes())
     header = {"title": document.title or "", "date": document.date or "", "url": document.url or ""}
     article = clean_scraped(article_id(path), document.text, str(path), header)
     return replace(article, byline=document.author or article.byline) if document.author else article
 
 
-def read_article_file(path: Path) -> Article:
-    """The one article of a `.txt`, `.md`, page, PDF or Word file; ValueError (Vietnamese) when it has none."""
-    if path.suffix.lower() in DOCUMENT_SUFFIXES:
-        return read_document_file(path)
+def read_article_file(path: Path, suffix: str | None = None) -> Article:
+    """The one article of a `.txt`, `.md`, page, PDF or Word file (by `suffix`, the path's own by default: an
+    upload's temporary file may lack it); ValueError (Vietnamese) when it has none."""
+    suffix = (suffix or path.suffix).lower()
+    if suffix in DOCUMENT_SUFFIXES:
+        return read_document_file(path, suffix)
     return read_text_file(path)
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 import re
 
-from qa.ingest.formats.document import Document
 from qa.ingest.formats.dates import DATELINE_RE, iso_date, vietnamese_date
+from qa.ingest.formats.document import Document
 from qa.language.text import normalize
 
 MIN_ARTICLE_WORDS = 30  # less than this is a listing, an error page or a page of links, not an article
