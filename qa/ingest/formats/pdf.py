@@ -6,6 +6,7 @@ benchmark's PDFs; pypdf is the faster (eval/reports/extraction.md)."""
 from __future__ import annotations
 
 import io
+import logging
 import re
 import statistics
 from collections import Counter
@@ -71,6 +72,8 @@ def paragraphs(pages: list[list[str]]) -> list[str]:
 
 
 def read_pdf(data: bytes, library: str = "pypdf") -> Document:
+    for name in ("pypdf", "pdfminer"):  # their English warnings about damaged files: the reason comes as our ValueError
+        logging.getLogger(name).setLevel(logging.ERROR)
     try:
         pages = pdf_pages(data, library)
         title = pdf_title(data)
