@@ -16,6 +16,7 @@ import gradio as gr
 
 from qa.ingest.corpus import ARTICLE_SUFFIXES
 from qa.messages import vi_number
+from ui.api_doc import API_DOC_PATH
 from ui.login import LOGOUT_PATH
 from ui.service import ChatService, Conversation
 from ui.uploads import vi_mib
@@ -33,7 +34,7 @@ EXAMPLE_QUESTIONS = [
 CHAT_PLACEHOLDER = "Câu trả lời trích từ kho bài viết, kèm nguồn [1], [2]… Có thể hỏi tiếp, ví dụ: «Ông ấy giữ chức vụ gì?»"
 # Gradio's copies of uploaded files (the corpus keeps its own): checked hourly, removed after an hour.
 DELETE_CACHE = (3600, 3600)
-MODE_CHOICES = [("Kết hợp (hybrid)", "hybrid"), ("Ngữ nghĩa (dense)", "dense"), ("Từ khóa (BM25)", "bm25")]
+MODE_CHOICES = [("Kết hợp", "hybrid"), ("Ngữ nghĩa", "dense"), ("Từ khóa", "bm25")]  # the README names them so
 # The chat's label ("Hội thoại") takes its own row above the messages instead of floating over the first line.
 CSS = """
 #chat label[data-testid="block-label"] { position: static; align-self: flex-start; flex: none; }
@@ -44,6 +45,17 @@ CSS = """
 #chat .scroll-down-button-container { display: none !important; }
 #chat details > summary { cursor: pointer; }
 #upload { min-height: 0; }
+/* Tables (the index tab's report and status) break between words only; a table wider than a phone scrolls sideways. */
+#eval-report table, #index-status table { display: block; overflow-x: auto; max-width: 100%; }
+#eval-report td, #eval-report th, #index-status td, #index-status th { overflow-wrap: normal; word-break: normal; hyphens: none; }
+/* Phones and tablets: the question box within the first screen of the empty page. */
+@media (max-width: 1024px) {
+  #chat { height: clamp(260px, calc(100vh - 330px), 620px) !important; }
+}
+@media (max-width: 480px) {
+  h1 { font-size: 1.5rem !important; margin-bottom: 0.25rem !important; }
+  #eval-report td, #eval-report th, #index-status td, #index-status th { padding: 4px 6px !important; }
+}
 """
 # After an answer: show its start (the question, then the answer's first line), not the bottom of its sources.
 SHOW_ANSWER_START_JS = """
@@ -59,6 +71,16 @@ SHOW_ANSWER_START_JS = """
   }
   if (box && box !== chat) {
     box.scrollTop += last.getBoundingClientRect().top - box.getBoundingClientRect().top - 8;
+  }
+  // On a phone the page itself scrolls too: bring the question and the short answer under it onto the screen.
+  const answers = chat.querySelectorAll('[data-testid="bot"]');
+  const answer = answers[answers.length - 1];
+  const short = (answer && answer.querySelector('.qa-short')) || answer;
+  if (!short) return;
+  const q = last.getBoundingClientRect(), s = short.getBoundingClientRect();
+  if (s.top < 0 || s.bottom > window.innerHeight) {
+    const top = s.bottom - q.top + 16 <= window.innerHeight ? q.top - 8 : s.top - 8;
+    window.scrollBy(0, top);
   }
 }
 """
@@ -78,9 +100,10 @@ def upload_help(service: ChatService) -> str:
     )
 
 
-def build_app(service: ChatService, uploads: bool = True, admin_link: str | None = None, logout: bool = False) -> gr.Blocks:
+def build_app(service: ChatService, uploads: bool = True, admin_link: str | None = None, logout: bool = False,
+              api_link: bool = False) -> gr.Blocks:
     """The chat page. `uploads`: with the upload panel; `admin_link`: where to add articles instead;
-    `logout`: the page is behind a login."""
+    `logout`: the page is behind a login; `api_link`: a «Dùng qua API» link to the Vietnamese API page (loopback)."""
     with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=DELETE_CACHE) as app:
         gr.Markdown(f"# {TITLE}\nHỏi bằng tiếng Việt về các bài viết trong kho; mỗi câu trả lời kèm nguồn và câu làm căn cứ.")
         if logout:
@@ -94,6 +117,8 @@ def build_app(service: ChatService, uploads: bool = True, admin_link: str | None
                    "api_visibility": "private"}
         app.load(**refresh)
         status_tab.select(**refresh)
+        if api_link:
+            gr.HTML(f'<a href="{API_DOC_PATH}" target="_blank">Dùng qua API</a>', elem_id="api-doc-link")
         gr.api(service.chat_api, api_name="chat")
         gr.api(service.ask_api, api_name="ask")
     return app
@@ -135,8 +160,8 @@ def _chat_tab(service: ChatService, uploads: bool, admin_link: str | None) -> No
             with gr.Accordion("Tùy chọn tìm kiếm", open=True):
                 mode = gr.Radio(MODE_CHOICES, value=service.settings.mode, label="Chế độ tìm kiếm")
                 k = gr.Slider(1, 10, value=min(service.settings.k, 10), step=1, label="Số nguồn")
-                since = gr.Textbox(label="Từ ngày", placeholder="YYYY-MM-DD", max_lines=1, elem_id="since")
-                until = gr.Textbox(label="Đến ngày", placeholder="YYYY-MM-DD", max_lines=1, elem_id="until")
+                since = gr.Textbox(label="Từ ngày", placeholder="dd/mm/yyyy", max_lines=1, elem_id="since")
+                until = gr.Textbox(label="Đến ngày", placeholder="dd/mm/yyyy", max_lines=1, elem_id="until")
     ask = {"fn": service.respond, "inputs": [question, chatbot, conversation, mode, k, since, until],
            "outputs": [chatbot, question, conversation, notice], "api_visibility": "private"}
     question.submit(**ask).then(None, None, None, js=SHOW_ANSWER_START_JS)

@@ -80,7 +80,7 @@ class ChatService:
                  since: str | None = None, until: str | None = None) -> str:
         """Câu trả lời có đánh số [n], rồi các nguồn (như `qa ask`).
 
-        Tùy chọn: k, mode (hybrid|dense|bm25), since/until (YYYY-MM-DD)."""
+        Tùy chọn: k, mode (hybrid|dense|bm25), since/until (dd/mm/yyyy hoặc yyyy-mm-dd)."""
         return render_text(self._api_ask(question, k, mode, since, until))
 
     def ask_api(self, question: str, k: int | None = None, mode: str | None = None,

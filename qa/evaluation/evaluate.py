@@ -13,6 +13,7 @@ import re
 import sys
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from qa.evaluation.answer_metrics import ANSWER_METRICS, answer_metrics, confidence_curve, plot_confidence
@@ -260,6 +261,8 @@ def evaluate(engine, questions: list[Question], modes: list[str], dataset: str, 
         "confidence_curves": {mode: confidence_curve(questions, results_by_mode[mode]) for mode in modes},
         "curves": {mode: r.curve for mode, r in per_mode.items()},
         "source": source or {},
+        # when it was measured, shown by the index tab (a file's mtime is when it was copied or cloned)
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     if halves:
         groups = list(dict.fromkeys(q.group for q in questions))
