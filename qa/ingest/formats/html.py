@@ -34,7 +34,8 @@ _CHROME_HEADING_RE = re.compile(
 )
 _HEADING_TAGS = frozenset(("h2", "h3", "h4", "h5", "h6", "div", "span", "p", "strong", "b"))
 _LEAD_CLASS_RE = re.compile(r"sapo|description|lead|summary|chapeau|tom-?tat|intro", re.I)
-_DATE_CLASS_RE = re.compile(r"date|time|publish|ngay-?dang|thoi-?gian|posted", re.I)
+_DATE_CLASS_RE = re.compile(r"date|time|publish|ngay|cap-?nhat|updated|thoi-?gian|posted", re.I)
+_TITLE_CLASS_RE = re.compile(r"(?<!site-)(?:title|tieu-?de|headline)", re.I)
 # A photo credit at the end of a caption: `… - Ảnh: MẬU TRƯỜNG`, `… (Ảnh: Phương Thảo)`, `… . Ảnh: TTXVN`.
 _CREDIT_RE = re.compile(
     r"(?:^|(?<=[.!?…])\s+|\s*[-–—]\s*|\s*\()\(?(?:Ảnh|Ảnh minh họa|Ảnh minh hoạ|Nguồn ảnh|Ảnh chụp màn hình|Đồ họa|Video|Clip)"
@@ -57,7 +58,8 @@ def read_html(data: bytes) -> Document:
     if tree is None:
         raise ValueError("không đọc được trang HTML")
     meta = extract_metadata(tree)
-    title = normalize(meta.title).strip() if meta and meta.title else None
+    unwrap_layout_tables(tree)
+    title = page_title(tree, normalize(meta.title).strip() if meta and meta.title else None)
     date = structured_date(tree) or visible_date(tree)
     chrome = chrome_texts(tree)
     text = trafilatura.extract(tree, favor_precision=True, include_comments=False, include_tables=True,
@@ -77,6 +79,38 @@ def read_html(data: bytes) -> Document:
 
 def _text(element) -> str:
     return " ".join(element.text_content().split())
+
+
+def unwrap_layout_tables(tree) -> None:
+    """Tables used for page layout (older portals: menu in one cell, article in another) become plain blocks, so
+    that the article's paragraphs stay paragraphs and the menu cell is a block of its own. A table is a layout
+    table when it holds paragraphs, lists or other tables."""
+    for table in list(tree.iter("table")):
+        if table.find(".//p") is None and table.find(".//table") is None and table.find(".//ul") is None:
+            continue
+        for element in [table, *table.iter("tbody", "thead", "tfoot", "tr", "td", "th")]:
+            element.tag = "div"
+
+
+def page_title(tree, meta_title: str | None) -> str | None:
+    """The headline: the metadata's (og:title, or the <title> less the site's name) when the page shows it as a
+    heading; else the page's first `h1`, or an element classed as a title (`tieude`, `news-title`…), when the
+    <title> is only the site's name."""
+    body = tree.find(".//body")
+    if body is None:
+        return meta_title
+    shown = {normalize(_text(e)) for e in body.iter() if isinstance(e.tag, str) and len(e) <= 2}
+    if meta_title and meta_title in shown:
+        return meta_title
+    for element in body.iter():
+        if not isinstance(element.tag, str):
+            continue
+        marks = f"{element.get('class', '')} {element.get('id', '')}"
+        if element.tag == "h1" or (_TITLE_CLASS_RE.search(marks) and not _CHROME_CLASS_RE.search(marks)):
+            text = normalize(_text(element))
+            if 4 <= len(text.split()) <= 40:
+                return text
+    return meta_title
 
 
 def visible_lead(tree) -> str | None:
