@@ -39,7 +39,7 @@ _TITLE_CLASS_RE = re.compile(r"(?<!site-)(?:title|tieu-?de|headline)", re.I)
 # A photo credit at the end of a caption: `… - Ảnh: MẬU TRƯỜNG`, `… (Ảnh: Phương Thảo)`, `… . Ảnh: TTXVN`.
 _CREDIT_RE = re.compile(
     r"(?:^|(?<=[.!?…])\s+|\s*[-–—]\s*|\s*\()\(?(?:Ảnh|Ảnh minh họa|Ảnh minh hoạ|Nguồn ảnh|Ảnh chụp màn hình|Đồ họa|Video|Clip)"
-    r"\s*:\s*[^()\n]{1,60}?\)?\s*$",
+    r"\s*:\s*[^()\n]{1,60}?(?:\)\.?)?\s*$",
     re.I,
 )
 _SHARE_LINE_RE = re.compile(
