@@ -57,7 +57,7 @@ def read_html(data: bytes) -> Document:
     tree = trafilatura.load_html(data)
     if tree is None:
         raise ValueError("không đọc được trang HTML")
-    meta = extract_metadata(tree)
+    meta = extract_metadata(tree, extensive=False)  # its date is not used (read day first below): no long search
     unwrap_layout_tables(tree)
     title = page_title(tree, normalize(meta.title).strip() if meta and meta.title else None)
     date = structured_date(tree) or visible_date(tree)
@@ -99,18 +99,20 @@ def page_title(tree, meta_title: str | None) -> str | None:
     body = tree.find(".//body")
     if body is None:
         return meta_title
-    shown = {normalize(_text(e)) for e in body.iter() if isinstance(e.tag, str) and len(e) <= 2}
-    if meta_title and meta_title in shown:
-        return meta_title
+    headings = []
     for element in body.iter():
         if not isinstance(element.tag, str):
             continue
         marks = f"{element.get('class', '')} {element.get('id', '')}"
-        if element.tag == "h1" or (_TITLE_CLASS_RE.search(marks) and not _CHROME_CLASS_RE.search(marks)):
+        if element.tag in ("h1", "h2", "h3") or (_TITLE_CLASS_RE.search(marks) and not _CHROME_CLASS_RE.search(marks)):
             text = normalize(_text(element))
             if 4 <= len(text.split()) <= 40:
-                return text
-    return meta_title
+                headings.append((element.tag, text))
+    if meta_title and any(text == meta_title for _, text in headings):
+        return meta_title
+    first_h1 = next((text for tag, text in headings if tag == "h1"), None)
+    titled = next((text for tag, text in headings if tag not in ("h2", "h3")), None)
+    return first_h1 or titled or meta_title
 
 
 def visible_lead(tree) -> str | None:
