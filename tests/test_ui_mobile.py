@@ -125,3 +125,17 @@ def test_the_api_link_opens_a_vietnamese_page_whose_http_example_works(page, ui_
     assert "event: complete" in result
     data = json.loads(result.split("data:", 1)[1].strip().splitlines()[0])
     assert "Phạm Hoàng Long" in data[0]["short_answer"] and data[0]["sources"][0]["date"] == "2024-01-05"
+
+
+def test_the_index_tab_dates_a_report_by_when_it_was_measured_and_says_whose_articles_once(tmp_path):
+    from ui.report import report_markdown
+
+    report = json.loads((ROOT / "eval" / "reports" / "xquad.vi.json").read_text(encoding="utf-8"))
+    path = tmp_path / "xquad.vi.json"
+    path.write_text("{}", encoding="utf-8")  # its mtime (now) must not be shown as the time of measuring
+    dated = report_markdown({**report, "measured_at": "2026-11-30T08:05:00+00:00"}, path, project=True)
+    assert "đo lúc" in dated and "30/11/2026" in dated and dated.count("không phải trên kho bài của bạn") == 1
+    undated = report_markdown({k: v for k, v in report.items() if k != "measured_at"}, path, project=True)
+    assert "báo cáo không ghi thời điểm đo" in undated and "đo lúc" not in undated
+    own = report_markdown({"modes": report["modes"], "questions": 9, "source": {"kind": "questions", "file": "q.jsonl"}}, path, True)
+    assert own.count("không phải trên kho bài của bạn") == 1  # a question file's line does not say it: the tab does
