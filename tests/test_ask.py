@@ -102,7 +102,7 @@ def test_cli_ask_human_output(seed_settings):
 @pytest.mark.parametrize("args, message", [
     (["ask", "   "], "trống"),
     (["ask", "x" * 5000], "quá dài"),
-    (["ask", "hỏi", "--since", "2024-13-01"], "YYYY-MM-DD"),
+    (["ask", "hỏi", "--since", "2024-13-01"], "dd/mm/yyyy hoặc yyyy-mm-dd"),
 ])
 def test_cli_user_errors_are_one_line_exit_2(seed_settings, args, message):
     out = _qa(*args, index=seed_settings.index_dir)

@@ -367,7 +367,8 @@ def test_upload_names_are_made_safe(name, safe):
 
 
 @pytest.mark.parametrize(("name", "data", "message"), [
-    ("a.pdf", b"%PDF-1.4", "chỉ nhận tệp"),
+    ("a.doc", b"\xd0\xcf\x11\xe0", "chỉ nhận tệp"),
+    ("a.pdf", b"%PDF-1.4", "không đọc được"),
     ("a.txt", b"\x00\x01bad", "không đọc được"),
     ("a.txt", "Xin chào".encode("cp1258"), "không đọc được"),
     ("a.txt", b"   \n", "không đọc được"),

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import gradio as gr
 
+from qa.ingest.corpus import ARTICLE_SUFFIXES
 from qa.messages import vi_number
+from ui.api_doc import API_DOC_PATH
 from ui.login import LOGOUT_PATH
 from ui.service import ChatService, Conversation
 from ui.uploads import vi_mib
@@ -33,7 +35,7 @@ EXAMPLE_QUESTIONS = [
 CHAT_PLACEHOLDER = "Câu trả lời trích từ kho bài viết, kèm nguồn [1], [2]… Có thể hỏi tiếp, ví dụ: «Ông ấy giữ chức vụ gì?»"
 # Gradio's copies of uploaded files (the corpus keeps its own): checked hourly, removed after an hour.
 DELETE_CACHE = (3600, 3600)
-MODE_CHOICES = [("Kết hợp (hybrid)", "hybrid"), ("Ngữ nghĩa (dense)", "dense"), ("Từ khóa (BM25)", "bm25")]
+MODE_CHOICES = [("Kết hợp", "hybrid"), ("Ngữ nghĩa", "dense"), ("Từ khóa", "bm25")]  # the README names them so
 # The chat's label ("Hội thoại") takes its own row above the messages instead of floating over the first line.
 CSS = """
 #chat label[data-testid="block-label"] { position: static; align-self: flex-start; flex: none; }
@@ -44,6 +46,17 @@ CSS = """
 #chat .scroll-down-button-container { display: none !important; }
 #chat details > summary { cursor: pointer; }
 #upload { min-height: 0; }
+/* Tables (the index tab's report and status) break between words only; a table wider than a phone scrolls sideways. */
+#eval-report table, #index-status table { display: block; overflow-x: auto; max-width: 100%; }
+#eval-report td, #eval-report th, #index-status td, #index-status th { overflow-wrap: normal; word-break: normal; hyphens: none; }
+/* Phones and tablets: the question box within the first screen of the empty page. */
+@media (max-width: 1024px) {
+  #chat { height: clamp(260px, calc(100vh - 330px), 620px) !important; }
+}
+@media (max-width: 480px) {
+  h1 { font-size: 1.5rem !important; margin-bottom: 0.25rem !important; }
+  #eval-report td, #eval-report th, #index-status td, #index-status th { padding: 4px 6px !important; }
+}
 """
 # After an answer: show its start (the question, then the answer's first line), not the bottom of its sources.
 SHOW_ANSWER_START_JS = """
@@ -60,6 +73,16 @@ SHOW_ANSWER_START_JS = """
   if (box && box !== chat) {
     box.scrollTop += last.getBoundingClientRect().top - box.getBoundingClientRect().top - 8;
   }
+  // On a phone the page itself scrolls too: bring the question and the short answer under it onto the screen.
+  const answers = chat.querySelectorAll('[data-testid="bot"]');
+  const answer = answers[answers.length - 1];
+  const short = (answer && answer.querySelector('.qa-short')) || answer;
+  if (!short) return;
+  const q = last.getBoundingClientRect(), s = short.getBoundingClientRect();
+  if (s.top < 0 || s.bottom > window.innerHeight) {
+    const top = s.bottom - q.top + 16 <= window.innerHeight ? q.top - 8 : s.top - 8;
+    window.scrollBy(0, top);
+  }
 }
 """
 
@@ -68,7 +91,9 @@ def upload_help(service: ChatService) -> str:
     s = service.settings
     folder = s.corpus_dirs[0] if s.corpus_dirs else "corpus"
     return (
-        "Tệp `.txt` / `.md` (một bài; có thể mở đầu bằng các dòng `title:`, `url:`, `date:` rồi một dòng trống) "
+        "Tệp `.txt` / `.md` (một bài; có thể mở đầu bằng các dòng `title:`, `url:`, `date:` rồi một dòng trống), "
+        "trang web đã lưu `.html` / `.htm`, `.pdf` có lớp chữ, `.docx` (mỗi tệp một bài: tiêu đề, ngày đăng, tác giả được "
+        "tự nhận ra, phần thừa của trang bị bỏ) "
         'hoặc `.jsonl` (mỗi dòng một bài `{"id": …, "text": …, "title": …, "url": …, "date": …}`), UTF-8 hoặc UTF-16; '
         f"mỗi lần tối đa {vi_number(s.upload_max_files)} tệp, mỗi tệp tối đa {vi_mib(s.upload_max_bytes)} MiB, tổng cộng khoảng "
         f"{vi_number(s.upload_max_texts)} đoạn và câu cần nhúng. Tệp được lưu vào thư mục `{folder}/` và lập chỉ mục trong nền. "
@@ -76,9 +101,10 @@ def upload_help(service: ChatService) -> str:
     )
 
 
-def build_app(service: ChatService, uploads: bool = True, admin_link: str | None = None, logout: bool = False) -> gr.Blocks:
+def build_app(service: ChatService, uploads: bool = True, admin_link: str | None = None, logout: bool = False,
+              api_link: bool = False) -> gr.Blocks:
     """The chat page. `uploads`: with the upload panel; `admin_link`: where to add articles instead;
-    `logout`: the page is behind a login."""
+    `logout`: the page is behind a login; `api_link`: a «Dùng qua API» link to the Vietnamese API page (loopback)."""
     with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=DELETE_CACHE) as app:
         gr.Markdown(f"# {TITLE}\nHỏi bằng tiếng Việt về các bài viết trong kho; mỗi câu trả lời kèm nguồn và câu làm căn cứ.")
         if logout:
@@ -92,6 +118,8 @@ def build_app(service: ChatService, uploads: bool = True, admin_link: str | None
                    "api_visibility": "private"}
         app.load(**refresh)
         status_tab.select(**refresh)
+        if api_link:
+            gr.HTML(f'<a href="{API_DOC_PATH}" target="_blank">Dùng qua API</a>', elem_id="api-doc-link")
         gr.api(service.chat_api, api_name="chat")
         gr.api(service.ask_api, api_name="ask")
     return app
@@ -133,8 +161,8 @@ def _chat_tab(service: ChatService, uploads: bool, admin_link: str | None) -> No
             with gr.Accordion("Tùy chọn tìm kiếm", open=True):
                 mode = gr.Radio(MODE_CHOICES, value=service.settings.mode, label="Chế độ tìm kiếm")
                 k = gr.Slider(1, 10, value=min(service.settings.k, 10), step=1, label="Số nguồn")
-                since = gr.Textbox(label="Từ ngày", placeholder="YYYY-MM-DD", max_lines=1, elem_id="since")
-                until = gr.Textbox(label="Đến ngày", placeholder="YYYY-MM-DD", max_lines=1, elem_id="until")
+                since = gr.Textbox(label="Từ ngày", placeholder="dd/mm/yyyy", max_lines=1, elem_id="since")
+                until = gr.Textbox(label="Đến ngày", placeholder="dd/mm/yyyy", max_lines=1, elem_id="until")
     ask = {"fn": service.respond, "inputs": [question, chatbot, conversation, mode, k, since, until],
            "outputs": [chatbot, question, conversation, notice], "api_visibility": "private"}
     question.submit(**ask).then(None, None, None, js=SHOW_ANSWER_START_JS)
@@ -147,7 +175,7 @@ def _chat_tab(service: ChatService, uploads: bool, admin_link: str | None) -> No
 
 def _upload_panel(service: ChatService) -> None:
     jobs = gr.State([])  # this session's indexing jobs
-    files = gr.File(label="Tải bài viết lên", file_count="multiple", file_types=[".txt", ".md", ".jsonl"], elem_id="upload",
+    files = gr.File(label="Tải bài viết lên", file_count="multiple", file_types=list(ARTICLE_SUFFIXES), elem_id="upload",
                     height=140)
     report = gr.Textbox(label="Tiến độ và kết quả", interactive=False, lines=3, max_lines=8, elem_id="upload-report")
     rebuild = gr.Button("Cập nhật chỉ mục từ thư mục bài viết", size="sm", variant="secondary", elem_id="rebuild")

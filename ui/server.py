@@ -27,6 +27,7 @@ from qa.embed.embedders import Embedder
 from qa.errors import UserError
 from qa.ingest.corpus import MAX_FILE_BYTES, os_error_reason
 from qa.settings import Settings
+from ui.api_doc import mount_api_doc
 from ui.app import ADMIN_PATH, CSS, TITLE, build_admin_app, build_app
 from ui.fonts import mount_fonts
 from ui.i18n import vietnamese_i18n
@@ -92,17 +93,19 @@ def create_app(settings: Settings, auth: list[tuple[str, str]] | None = None, re
     app = FastAPI()
     app.add_middleware(VietnamesePage)
     mount_fonts(app)
+    mount_api_doc(app)
+    loopback = host in LOOPBACK_HOSTS
     common = {
         "i18n": vietnamese_i18n(), "css": CSS, "theme": page_theme(), "head": page_head(),
         "allowed_paths": [str(p.resolve()) for p in (*reports, plot_dir)],
         # Gradio's own limit stops what is far too big before it is stored (its message is English: set well above
         # the upload limit, whose Vietnamese message comes from ui.uploads).
         "max_file_size": max(settings.upload_max_bytes, MAX_FILE_BYTES) * GRADIO_FILE_LIMIT_FACTOR,
-        "footer_links": footer_links(host in LOOPBACK_HOSTS),
+        "footer_links": footer_links(loopback),
         "run_history": False, "sessions": settings.ui_sessions,
     }
     if not auth:
-        _mount(app, build_app(service), "/", **common)
+        _mount(app, build_app(service, api_link=loopback), "/", **common)
         return app, service
     sessions = Sessions(auth)
     if settings.public_ask:

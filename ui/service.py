@@ -91,8 +91,8 @@ class ChatService:
                  since: str | None = None, until: str | None = None, history: list | None = None) -> str:
         """Câu trả lời có đánh số [n], rồi các nguồn (như `qa ask`).
 
-        Tùy chọn: k, mode (hybrid|dense|bm25), since/until (YYYY-MM-DD); history: các câu hỏi trước trong cuộc
-        trò chuyện (cũ trước), câu hỏi tiếp được hiểu theo chúng."""
+        Tùy chọn: k, mode (hybrid|dense|bm25), since/until (dd/mm/yyyy hoặc yyyy-mm-dd); history: các câu hỏi trước
+        trong cuộc trò chuyện (cũ trước), câu hỏi tiếp được hiểu theo chúng."""
         return render_text(self._api_ask(question, k, mode, since, until, history)[1])
 
     def ask_api(self, question: str, k: int | None = None, mode: str | None = None,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qa.ingest.chunking import split_article
-from qa.ingest.corpus import ARTICLE_SUFFIXES, Article, article_id, decode_bytes, jsonl_article, read_text_file
+from qa.ingest.corpus import ARTICLE_SUFFIXES, Article, article_id, decode_bytes, jsonl_article, read_article_file
 from qa.language.text import fold_diacritics, normalize, sentence_spans
 from qa.messages import vi_number
 from qa.settings import Settings
@@ -99,7 +99,7 @@ def check_upload(path: Path, original_name: str, known_ids: set[str], settings: 
         upload = _check_jsonl(path, name, original_name, known_ids, known_texts)
     else:
         try:
-            article = read_text_file(path)
+            article = read_article_file(path, suffix)  # a page, PDF or Word file is read as the indexer will
         except ValueError as exc:
             raise UploadError(f"«{original_name}» không đọc được ({exc}).") from None
         owner = known_texts.owner(article)

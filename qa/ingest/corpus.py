@@ -1,4 +1,5 @@
-"""Articles: reading `.txt` / `.md` / `.jsonl` files and cleaning scraped text."""
+"""Articles: reading `.txt` / `.md` / `.jsonl` files (and, through qa.ingest.formats, saved web pages, PDF and
+Word files) and cleaning scraped text."""
 
 from __future__ import annotations
 
@@ -7,13 +8,14 @@ import hashlib
 import json
 import re
 import unicodedata
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from qa.errors import CorpusError
 from qa.language.text import normalize
 
-ARTICLE_SUFFIXES = (".txt", ".md", ".jsonl")
+ARTICLE_SUFFIXES = (".txt", ".md", ".jsonl", ".html", ".htm", ".pdf", ".docx")
+DOCUMENT_SUFFIXES = (".html", ".htm", ".pdf", ".docx")  # read by qa.ingest.formats
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
 
@@ -242,6 +244,31 @@ def read_text_file(path: Path) -> Article:
     return clean_scraped(article_id(path), body, str(path), header)
 
 
+def read_document_file(path: Path, suffix: str | None = None) -> Article:
+    """A saved web page, PDF or Word file: its reader gives the text and what the file says of title, date and
+    author; the text is then cleaned as scraped text is (so one article saved as a page and as `.txt` has one text)."""
+    from qa.ingest.formats import read_document  # lazily: lxml, trafilatura, pypdf only when such a file is read
+
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise ValueError(f"tệp {size / 1048576:.0f} MiB, lớn hơn giới hạn {MAX_FILE_BYTES // 1048576} MiB")
+    if size == 0:
+        raise ValueError("tệp rỗng")
+    document = read_document(suffix or path.suffix.lower(), path.read_bytes())
+    header = {"title": document.title or "", "date": document.date or "", "url": document.url or ""}
+    article = clean_scraped(article_id(path), document.text, str(path), header)
+    return replace(article, byline=document.author or article.byline) if document.author else article
+
+
+def read_article_file(path: Path, suffix: str | None = None) -> Article:
+    """The one article of a `.txt`, `.md`, page, PDF or Word file (by `suffix`, the path's own by default: an
+    upload's temporary file may lack it); ValueError (Vietnamese) when it has none."""
+    suffix = (suffix or path.suffix).lower()
+    if suffix in DOCUMENT_SUFFIXES:
+        return read_document_file(path, suffix)
+    return read_text_file(path)
+
+
 def read_jsonl_file(path: Path) -> tuple[list[Article], list[str]]:
     """Articles of a JSONL file, and a (Vietnamese) warning per line that cannot be read."""
     articles, warnings = [], []
@@ -285,7 +312,7 @@ def read_articles(path: Path) -> tuple[list[Article], list[str]]:
     try:
         if path.suffix.lower() == ".jsonl":
             return read_jsonl_file(path)
-        return [read_text_file(path)], []
+        return [read_article_file(path)], []
     except (ValueError, OSError) as exc:
         reason = os_error_reason(exc) if isinstance(exc, OSError) else str(exc)
         return [], [f"bỏ qua {path}: {reason}"]

@@ -87,13 +87,21 @@ def shown(value, limit: int = 40) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
+_DAY_FIRST_RE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+
+
 def check_date(value: str | None, name: str) -> str | None:
+    """`05/01/2024` (day first, as Vietnamese writes dates and as the articles show them) or `2024-01-05` -> `2024-01-05`."""
     if not value or not str(value).strip():
         return None
+    text = str(value).strip()
     try:
-        return datetime.date.fromisoformat(str(value).strip()).isoformat()
+        if m := _DAY_FIRST_RE.match(text):
+            return datetime.date(int(m.group(3)), int(m.group(2)), int(m.group(1))).isoformat()
+        return datetime.date.fromisoformat(text).isoformat()
     except ValueError:
-        raise QuestionError(f"{name}: ngày không hợp lệ «{shown(value)}», cần dạng YYYY-MM-DD (ví dụ 2024-01-31).") from None
+        raise QuestionError(f"{name}: ngày không hợp lệ «{shown(value)}», cần dạng dd/mm/yyyy hoặc yyyy-mm-dd "
+                            "(ví dụ 31/01/2024 hay 2024-01-31).") from None
 
 
 def check_range(since: str | None, until: str | None) -> None:
