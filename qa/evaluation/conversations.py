@@ -28,7 +28,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from qa.evaluation.evaluate import CURVE_K, Question, QuestionResult, score_mode, short_span
+from qa.evaluation.evaluate import CURVE_K, Question, QuestionResult, question_result, score_mode
 from qa.settings import Settings
 
 XQUAD_DEV_ARTICLES = 24  # XQuAD-vi articles 1-24 are for development; 25-48 are held out
@@ -103,14 +103,11 @@ def run_threads(engine, threads: list[Thread], mode: str, progress: bool = True)
             started = time.perf_counter()
             question = engine.question(turn.question, k=CURVE_K, mode=mode, history=history)
             hits = engine.search(question)
-            answer = engine.answer(question, hits[: engine.settings.k])
+            read = hits[: engine.settings.k]
+            answer = engine.answer(question, read)
             latency = (time.perf_counter() - started) * 1000
             history.append(turn_of(question, answer))
-            docs: dict[str, float] = {}
-            for h in hits:
-                docs.setdefault(h.passage.doc_id, h.score)
-            rows.append((question, QuestionResult(list(docs.items()), answer.text, answer.abstained, latency, answer.partial,
-                                                  short_span(answer), answer.confidence, answer.confident)))
+            rows.append((question, question_result(question, answer, hits, read, latency)))
             bar.update(1)
         out.append(rows)
     bar.close()

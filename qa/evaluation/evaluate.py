@@ -204,18 +204,23 @@ def run_questions(engine, questions: list[Question], mode: str, progress: bool =
         question = engine.question(asked, k=CURVE_K, mode=mode)
         hits = engine.search(question)
         read = hits[: engine.settings.k]
-        seen = read_answer(engine.answer(question, read))
-        latency = (time.perf_counter() - started) * 1000
-        docs: dict[str, float] = {}
-        for h in hits:
-            docs.setdefault(h.passage.doc_id, h.score)
-        results.append(QuestionResult(
-            list(docs.items()), seen.text, seen.abstained, latency, seen.partial, seen.short, seen.confidence, seen.confident,
-            kind=question.kind, evidence=seen.evidence, short_shown=seen.short_shown, source_document=seen.source_document,
-            source_title=seen.source_title, articles_read=len({h.passage.doc_id for h in read})))
+        answer = engine.answer(question, read)
+        results.append(question_result(question, answer, hits, read, (time.perf_counter() - started) * 1000))
         bar.update(1)
     bar.close()
     return results
+
+
+def question_result(question, answer, hits, read, latency: float) -> QuestionResult:
+    """What the evaluation keeps of one asked question: the ranked documents and the answer as the user reads it."""
+    seen = read_answer(answer)
+    docs: dict[str, float] = {}
+    for h in hits:
+        docs.setdefault(h.passage.doc_id, h.score)
+    return QuestionResult(
+        list(docs.items()), seen.text, seen.abstained, latency, seen.partial, seen.short, seen.confidence, seen.confident,
+        kind=question.kind, evidence=seen.evidence, short_shown=seen.short_shown, source_document=seen.source_document,
+        source_title=seen.source_title, articles_read=len({h.passage.doc_id for h in read}))
 
 
 # --- outputs ------------------------------------------------------------------
