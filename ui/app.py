@@ -17,6 +17,7 @@ import gradio as gr
 from qa.messages import vi_number
 from ui.login import LOGOUT_PATH
 from ui.service import ChatService, Conversation
+from ui.upload_gate import CorpusFile
 from ui.uploads import vi_mib
 
 TITLE = "Hỏi đáp tin bài Quân khu"
@@ -146,7 +147,7 @@ def _chat_tab(service: ChatService, uploads: bool, admin_link: str | None) -> No
 
 def _upload_panel(service: ChatService) -> None:
     jobs = gr.State([])  # this session's indexing jobs
-    files = gr.File(label="Tải bài viết lên", file_count="multiple", file_types=[".txt", ".md", ".jsonl"], elem_id="upload",
+    files = CorpusFile(label="Tải bài viết lên", file_count="multiple", file_types=[".txt", ".md", ".jsonl"], elem_id="upload",
                     height=140)
     report = gr.Textbox(label="Tiến độ và kết quả", interactive=False, lines=3, max_lines=8, elem_id="upload-report")
     rebuild = gr.Button("Cập nhật chỉ mục từ thư mục bài viết", size="sm", variant="secondary", elem_id="rebuild")

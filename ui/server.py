@@ -100,6 +100,9 @@ def create_app(settings: Settings, auth: list[tuple[str, str]] | None = None, re
         "max_file_size": max(settings.upload_max_bytes, MAX_FILE_BYTES) * GRADIO_FILE_LIMIT_FACTOR,
         "footer_links": footer_links(host in LOOPBACK_HOSTS),
         "run_history": False, "sessions": settings.ui_sessions,
+        # An unexpected exception's text (which may hold a server path) is not sent to the client; gr.Error's
+        # Vietnamese messages still are.
+        "show_error": False,
     }
     if not auth:
         _mount(app, build_app(service), "/", **common)

@@ -8,11 +8,13 @@ traceback in the log."""
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 
 import gradio as gr
+from gradio.context import LocalContext
 
 from qa.answer.answerer import Answer
 from qa.answer.followup import contextualize, next_context
@@ -27,6 +29,7 @@ from ui.jobs import IndexJobs, QueueFull
 from ui.render import answer_html, question_html
 from ui.report import latest_report
 from ui.status import date_range, status_html
+from ui.upload_gate import NOT_UPLOADED, gradio_wrote
 from ui.uploads import LARGE_BATCH_HINT, KnownTexts, UploadError, check_upload, save_upload, saved_ids, saved_line
 
 log = logging.getLogger("qa.ui")
@@ -41,6 +44,11 @@ def notice_html(message: str) -> str:
 
 def ack_html(message: str) -> str:
     return f'<div role="status" class="qa-ack" style="{_ACK_STYLE}">✓ {escape(message)}</div>'
+
+
+def _shown_name(path: object) -> str:
+    """The file's own name, never the folders of the path it came with."""
+    return os.path.basename(path) if isinstance(path, str) else "?"
 
 
 class UserFacingError(Exception):
@@ -132,7 +140,16 @@ class ChatService:
     def on_upload(self, files: list[str] | None, job_ids: list[int] | None):
         """Check and save the files, queue one index update for them; returns (files, report, job ids, timer)."""
         job_ids = list(job_ids or [])
-        lines = self.add_files([(Path(f), Path(f).name) for f in files or []], job_ids)
+        blocks = LocalContext.blocks.get(None)
+        paths = [f for f in files or [] if isinstance(f, str)]
+        # ui.upload_gate refuses a client-named path before Gradio copies it; checked again here for the
+        # FileData forms that skip that copy (a "stream", a static file).
+        refused = [f"«{_shown_name(f)}»: {NOT_UPLOADED}" for f in files or [] if not gradio_wrote(f, blocks)]
+        try:
+            lines = refused + self.add_files([(Path(f), Path(f).name) for f in paths if gradio_wrote(f, blocks)], job_ids)
+        except Exception:  # a bug: logged once with its traceback; the user's line names no server path
+            log.exception("lỗi khi lưu tệp tải lên")
+            lines = ["Lỗi không mong đợi khi lưu tệp; hãy thử lại hoặc báo người quản trị."]
         return None, "\n".join([*lines, *self._job_lines(job_ids)]), job_ids, gr.Timer(active=self._any_pending(job_ids))
 
     def add_files(self, files: list[tuple[Path, str]], job_ids: list[int]) -> list[str]:
