@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import mmap
 import os
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -306,7 +307,13 @@ def new_segment(index_dir: Path, data: SegmentData, settings: Settings) -> dict:
     segments.mkdir(parents=True, exist_ok=True)
     name = f"seg-{next_number(segments, 'seg-'):06d}"
     tmp = index_dir / f".tmp-{name}-{os.getpid()}"
-    meta = write_segment(tmp, data, settings.ann_min_vectors, settings.ann)
-    os.rename(tmp, segments / name)
+    # The build lock is held: a folder of this name is left over by an earlier failed build of this process.
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        meta = write_segment(tmp, data, settings.ann_min_vectors, settings.ann)
+        os.rename(tmp, segments / name)
+    except BaseException:  # a failed build cleans up after itself: the next one in this process must work
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     return {"name": name, "articles": meta["articles"], "passages": meta["passages"], "sentences": meta["sentences"], "deleted": [],
             "live_passages": meta["passages"], "live_sentences": meta["sentences"]}
