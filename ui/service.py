@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -21,6 +22,7 @@ from qa.answer.followup import contextualize, next_context
 from qa.embed.embedders import Embedder
 from qa.engine import Engine, answer_to_dict, render_text
 from qa.errors import CorpusError, EmbedderError, IndexProblem, QuestionError
+from qa.ingest.corpus import article_id, corpus_files
 from qa.messages import index_error_message, vi_number
 from qa.search.question import clean_question
 from qa.settings import Settings
@@ -70,6 +72,8 @@ class ChatService:
         self.reports_dirs = reports_dirs  # the newest evaluation report among them is shown
         self.plot_dir = plot_dir  # where the report's plot is drawn
         self.jobs = IndexJobs(settings, embedder_factory=(lambda: embedder) if embedder is not None else None)
+        # One upload at a time checks ids and texts, saves and queues: ids are reserved before the next is checked.
+        self._upload_lock = threading.Lock()
 
     def ask(self, question: str, k=None, mode: str | None = None, since: str | None = None, until: str | None = None) -> Answer:
         """engine.ask with the form's options checked; UserFacingError with a Vietnamese message."""
@@ -160,6 +164,10 @@ class ChatService:
         limit = self.settings.upload_max_files
         if len(files) > limit:
             return [f"Mỗi lần chỉ thêm được tối đa {limit} tệp (đã chọn {len(files)}); không tệp nào được lưu. {LARGE_BATCH_HINT}"]
+        with self._upload_lock:
+            return self._add_files(files, job_ids)
+
+    def _add_files(self, files: list[tuple[Path, str]], job_ids: list[int]) -> list[str]:
         lines: list[str] = []
         known_ids = self._known_ids()
         known_texts = KnownTexts(self.jobs.pending_texts(), lookup=self._index_owner)
@@ -218,10 +226,15 @@ class ChatService:
         return any(self.jobs.is_pending(j) for j in job_ids)
 
     def _known_ids(self) -> set[str]:
+        """Ids of the loaded index and of uploads still queued (reserved: an upload never claims them)."""
         try:
-            return set(self.engine.refresh().doc_ids())
+            indexed = set(self.engine.refresh().doc_ids())
         except IndexProblem:  # no index yet: the upload builds the first one
-            return set()
+            indexed = set()
+        # A text file copied into the corpus by hand and not indexed yet holds its id too.
+        on_disk = {article_id(p) for folder in self.settings.corpus_dirs if folder.is_dir() for p in corpus_files(folder)
+                   if p.suffix.lower() != ".jsonl"}
+        return indexed | self.jobs.pending_ids() | on_disk
 
     def _index_owner(self, text_hash: str) -> str | None:
         """The article of the loaded index with this text, if any (from the index's catalog, not its articles)."""
