@@ -8,6 +8,7 @@ from pathlib import Path
 
 from qa.evaluation.report import metrics_table, plot_curves, source_line
 from qa.messages import vi_datetime
+from ui.plain_text import markdown_text, report_as_text
 
 INVITATION = (
     "**Đo trên câu hỏi của bạn:** viết vài chục câu hỏi mà bạn biết câu trả lời vào một tệp `.jsonl`, mỗi dòng "
@@ -57,8 +58,9 @@ def report_markdown(report: dict, path: Path, project: bool = False) -> str:
     if not report.get("source") and report.get("halves"):  # older reports: halves are written for SQuAD files only
         report = {**report, "source": {"kind": "squad", "file": f"{report.get('dataset', '?')}.json"}}
     written = vi_datetime(_mtime_iso(path))
+    report = report_as_text(report)  # its names come from file names: text, never Markdown or HTML
     whose = " Đây là phép đo của chính dự án (`make eval`), không phải trên kho bài của bạn." if project else ""
-    lines = [f"**Kết quả đánh giá gần nhất** (tệp `{path.name}`, ghi lúc {written}).", "", source_line(report) + whose, "",
+    lines = [f"**Kết quả đánh giá gần nhất** (tệp «{markdown_text(path.name)}», ghi lúc {written}).", "", source_line(report) + whose, "",
              metrics_table(report["modes"]), "", INVITATION]
     return "\n".join(lines)
 
