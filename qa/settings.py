@@ -72,6 +72,7 @@ class Settings:
     auth_file: Path | None = None
     public_ask: bool = False  # with credentials: asking without login, uploads still behind it
     ui_sessions: int = 1000  # chat sessions whose conversation the server keeps (~100 kB each); older ones start anew
+    login_delay_s: float = 1.0  # the answer to a wrong password is held this long, doubling per failure (ui.login_throttle)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:
@@ -110,6 +111,8 @@ class Settings:
             raise ValueError("QA_MAX_K phải từ 1 trở lên.")
         if not 1 <= self.k <= self.max_k:
             raise ValueError(f"QA_K: số nguồn phải từ 1 đến {self.max_k}.")
+        if not self.login_delay_s > 0:
+            raise ValueError("QA_LOGIN_DELAY_S phải lớn hơn 0.")
         if self.mapped_index_mb < 0:
             raise ValueError("QA_MAPPED_INDEX_MB phải từ 0 trở lên.")
         for name in ("upload_max_bytes", "upload_max_files", "upload_max_texts", "upload_max_queue", "max_question_chars",
