@@ -94,7 +94,7 @@ class Engine:
         """The question checked and prepared once (QuestionError when it cannot be asked), for this index."""
         self.refresh()
         return make_question(text, self.settings, k=k, mode=mode, since=since, until=until, restore=self.restore,
-                             embed=self.query_vector)
+                             embed=self.query_vector, count_tokens=self._embedder.token_count)
 
     def search(self, question: Question | str, **options) -> list[Hit]:
         """Ranked hits; a plain string is made into a Question first (with `options`: k, mode, since, until)."""

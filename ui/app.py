@@ -92,8 +92,9 @@ def build_app(service: ChatService, uploads: bool = True, admin_link: str | None
                    "api_visibility": "private"}
         app.load(**refresh)
         status_tab.select(**refresh)
-        gr.api(service.chat_api, api_name="chat")
-        gr.api(service.ask_api, api_name="ask")
+        # Questions run concurrently; ui.ask_pool bounds the work (Gradio's default runs one at a time).
+        gr.api(service.chat_api, api_name="chat", concurrency_limit=service.pool.concurrency)
+        gr.api(service.ask_api, api_name="ask", concurrency_limit=service.pool.concurrency)
     return app
 
 
@@ -136,7 +137,8 @@ def _chat_tab(service: ChatService, uploads: bool, admin_link: str | None) -> No
                 since = gr.Textbox(label="Từ ngày", placeholder="YYYY-MM-DD", max_lines=1, elem_id="since")
                 until = gr.Textbox(label="Đến ngày", placeholder="YYYY-MM-DD", max_lines=1, elem_id="until")
     ask = {"fn": service.respond, "inputs": [question, chatbot, conversation, mode, k, since, until],
-           "outputs": [chatbot, question, conversation, notice], "api_visibility": "private"}
+           "outputs": [chatbot, question, conversation, notice], "api_visibility": "private",
+           "concurrency_limit": service.pool.concurrency}
     question.submit(**ask).then(None, None, None, js=SHOW_ANSWER_START_JS)
     examples.load_input_event.then(**ask).then(None, None, None, js=SHOW_ANSWER_START_JS)  # a sample question is asked at once
     new_chat.click(lambda: ([], "", Conversation(), "", ""), None, [chatbot, question, conversation, notice, vote_ack],

@@ -26,6 +26,7 @@ from qa.ingest.corpus import article_id, corpus_files
 from qa.messages import index_error_message, vi_number
 from qa.search.question import clean_question
 from qa.settings import Settings
+from ui.ask_pool import AskPool, AskTimeout
 from ui.feedback import feedback_record, record_feedback
 from ui.jobs import IndexJobs, QueueFull
 from ui.render import answer_html, question_html
@@ -35,7 +36,8 @@ from ui.upload_gate import NOT_UPLOADED, gradio_wrote
 from ui.uploads import LARGE_BATCH_HINT, KnownTexts, UploadError, check_upload, save_upload, saved_ids, saved_line
 
 log = logging.getLogger("qa.ui")
-NOTICE_TITLE = "Chưa hỏi được"  # also the API errors' title
+NOTICE_TITLE = "Chưa hỏi được"
+WRONG_KIND_QUESTION = "Câu hỏi phải là một đoạn văn bản (chuỗi ký tự)."  # also the API errors' title
 _ACK_STYLE = "border:1px solid #22c55e;background:rgba(34,197,94,0.12);padding:4px 10px;border-radius:6px"
 _NOTICE_STYLE = "border:1px solid #f59e0b;background:rgba(245,158,11,0.12);padding:6px 10px;border-radius:6px"
 
@@ -71,15 +73,22 @@ class ChatService:
         self.engine = Engine(settings, embedder=embedder)
         self.reports_dirs = reports_dirs  # the newest evaluation report among them is shown
         self.plot_dir = plot_dir  # where the report's plot is drawn
+        self.pool = AskPool(settings)
         self.jobs = IndexJobs(settings, embedder_factory=(lambda: embedder) if embedder is not None else None)
         # One upload at a time checks ids and texts, saves and queues: ids are reserved before the next is checked.
         self._upload_lock = threading.Lock()
 
     def ask(self, question: str, k=None, mode: str | None = None, since: str | None = None, until: str | None = None) -> Answer:
         """engine.ask with the form's options checked; UserFacingError with a Vietnamese message."""
+        if not isinstance(question, str):
+            raise UserFacingError(WRONG_KIND_QUESTION)
         try:
+            tokens = self.engine.embedder().token_count(question)
             # make_question checks the form's options (named as the form labels them) once, with the question.
-            return self.engine.ask(self.engine.question(question, k=k, mode=mode or None, since=since, until=until))
+            return self.pool.run(tokens, lambda: self.engine.ask(
+                self.engine.question(question, k=k, mode=mode or None, since=since, until=until)))
+        except AskTimeout as exc:
+            raise UserFacingError(str(exc)) from None
         except QuestionError as exc:
             raise UserFacingError(str(exc)) from None
         except (IndexProblem, EmbedderError, CorpusError) as exc:
