@@ -189,6 +189,7 @@ def cmd_eval(args) -> int:
     from qa.engine import Engine
     from qa.evaluation.evaluate import compare, evaluate, load_questions, squad_index
     from qa.evaluation.report import console_summary
+    from qa.evaluation.rows import askable_questions
 
     settings = _settings(args)
     if args.compare:
@@ -204,6 +205,7 @@ def cmd_eval(args) -> int:
     if bool(args.questions) == bool(args.squad):
         raise UserError("cần đúng một trong --questions TỆP hoặc --squad TỆP")
     source = Path(args.questions or args.squad)
+    skipped: list[str] | None = [] if args.skip_bad else None
     if not source.is_file():
         raise UserError(f"không có tệp {source}")
     try:
@@ -211,13 +213,19 @@ def cmd_eval(args) -> int:
             cache = Path(args.cache or os.environ.get("QA_EVAL_CACHE", ".cache/eval"))
             settings, questions = squad_index(source, settings, cache)
         else:
-            questions = load_questions(source)
+            questions = load_questions(source, skipped)
     except (ValueError, KeyError) as exc:
-        raise UserError(f"không đọc được {source}: {exc}") from None
+        hint = "" if args.skip_bad or args.squad else " (thêm --skip-bad để đánh giá các dòng còn lại)"
+        raise UserError(f"không đọc được {source}: {exc}{hint}") from None
     if args.limit:
         questions = questions[: args.limit]
     out_dir = Path(args.out)
     engine = Engine(settings)
+    questions = askable_questions(engine, questions, skipped, source)
+    if skipped:
+        print(f"bỏ qua {len(skipped)} dòng hỏng của {source.name}, đánh giá {len(questions)} câu hỏi còn lại:", file=sys.stderr)
+        for line in skipped:
+            print(f"  {line}", file=sys.stderr)
     described = {"kind": "squad" if args.squad else "questions", "file": source.name}
     if not args.squad:
         described["index"] = settings.index_dir.name
@@ -330,6 +338,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", dest="json_out", help="ghi thêm một bản số liệu JSON vào tệp này")
     p.add_argument("--compare", nargs=2, metavar=("CŨ", "MỚI"), help="in chênh lệch từng số đo của hai tệp --json")
     p.add_argument("--limit", type=int, help="chỉ N câu hỏi đầu")
+    p.add_argument("--skip-bad", action="store_true", help="bỏ qua các dòng hỏng của tệp câu hỏi (nêu từng dòng), đánh giá phần còn lại")
     p.add_argument("--cache", default=None, help="thư mục chỉ mục SQuAD (mặc định: $QA_EVAL_CACHE hoặc .cache/eval)")
     p.set_defaults(func=cmd_eval)
 

@@ -23,6 +23,7 @@ from qa.embed.embedders import Embedder
 from qa.engine import Engine, answer_to_dict, render_text
 from qa.errors import CorpusError, EmbedderError, IndexProblem, QuestionError
 from qa.ingest.corpus import article_id, corpus_files
+from qa.ingest.validity import unicode_problem
 from qa.messages import index_error_message, vi_number
 from qa.search.question import clean_question
 from qa.settings import Settings
@@ -48,6 +49,14 @@ def notice_html(message: str) -> str:
 
 def ack_html(message: str) -> str:
     return f'<div role="status" class="qa-ack" style="{_ACK_STYLE}">✓ {escape(message)}</div>'
+
+
+def _sendable(text: object) -> str:
+    """What was typed, given back to the question box: a lone surrogate cannot be encoded, and cut the event
+    stream (no reply ever came); it becomes "?"."""
+    if not isinstance(text, str):
+        return ""
+    return text.encode("utf-8", "replace").decode("utf-8") if unicode_problem(text) else text
 
 
 def _shown_name(path: object) -> str:
@@ -129,10 +138,11 @@ class ChatService:
             answer = self.ask(asked_as, k, mode, since, until)
         except (QuestionError, UserFacingError) as exc:
             log.warning("câu hỏi bị từ chối: %s", exc)
-            return history, question, conversation, notice_html(str(exc))
+            return history, _sendable(question), conversation, notice_html(str(exc))
         except Exception:  # a bug: logged with its traceback once, the user keeps the conversation
             log.exception("lỗi khi trả lời câu hỏi")
-            return history, question, conversation, notice_html("Lỗi không mong đợi khi trả lời; hãy thử lại hoặc báo người quản trị.")
+            return history, _sendable(question), conversation, notice_html(
+                "Lỗi không mong đợi khi trả lời; hãy thử lại hoặc báo người quản trị.")
         conversation.topic = next_context(cleaned, conversation.topic)
         history = [*history, {"role": "user", "content": question_html(cleaned)},
                    {"role": "assistant", "content": answer_html(answer, asked_as if asked_as != cleaned else None, cleaned)}]
