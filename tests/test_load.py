@@ -225,7 +225,7 @@ def test_load_during_a_rebuild_and_memory_over_many_questions(served):
 
 # Issue 23, item 4: a question's cost is bounded and one slow question cannot hold others. The worst case that
 # passes the limits is a question just under QA_MAX_QUESTION_TOKENS (each one distinct: no cached vector).
-MIXED_NORMAL_QUESTIONS = int(os.environ.get("QA_LOAD_MIXED_QUESTIONS", "20"))
+MIXED_NORMAL_QUESTIONS = int(os.environ.get("QA_LOAD_MIXED_QUESTIONS", "40"))
 WORST_CASE_IN_FLIGHT = 3
 
 

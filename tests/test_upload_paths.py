@@ -135,3 +135,21 @@ def test_a_real_upload_is_saved_and_a_wrong_kind_is_refused_in_vietnamese(gate_s
     assert "«chuong-trinh.exe»: chỉ nhận tệp .txt, .md, .jsonl" in said and "Invalid" not in said
     assert not (corpus / "chuong-trinh.exe").exists()
     server.service.jobs.wait(max(server.service.jobs._jobs), 60)
+
+
+@pytest.mark.parametrize("question", [12345, ["Ai?"], {"q": "Ai?"}, "Ai chủ trì\ud800 hội nghị?", None])
+def test_a_wrong_kind_of_question_through_the_api_is_one_vietnamese_line(gate_server, question):
+    """Before: a traceback for a number, list or object; a lone surrogate cut the event stream."""
+    server, _, _, _ = gate_server
+    config = httpx.get(f"{server.url}/config").json()
+    fn = next(i for i, d in enumerate(config["dependencies"]) if d.get("api_name") == "ask")
+    session = uuid.uuid4().hex[:12]
+    body = json.dumps({"fn_index": fn, "data": [question, None, None, None, None], "session_hash": session,
+                       "event_data": None, "trigger_id": None})  # a lone surrogate travels as the escape "\ud800"
+    joined = httpx.post(f"{server.url}/gradio_api/queue/join", content=body, headers={"content-type": "application/json"})
+    assert joined.status_code == 200, joined.text
+    with httpx.stream("GET", f"{server.url}/gradio_api/queue/data?session_hash={session}", timeout=60) as stream:
+        reply = next(json.loads(line.removeprefix("data: ")) for line in stream.iter_lines() if '"process_completed"' in line)
+    said = str(reply["output"].get("error"))
+    assert not reply["success"] and ("Câu hỏi" in said), reply
+    assert "Traceback" not in said and "Error" not in said

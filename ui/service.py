@@ -37,8 +37,8 @@ from ui.upload_gate import NOT_UPLOADED, gradio_wrote
 from ui.uploads import LARGE_BATCH_HINT, KnownTexts, UploadError, check_upload, save_upload, saved_ids, saved_line
 
 log = logging.getLogger("qa.ui")
-NOTICE_TITLE = "Chưa hỏi được"
-WRONG_KIND_QUESTION = "Câu hỏi phải là một đoạn văn bản (chuỗi ký tự)."  # also the API errors' title
+NOTICE_TITLE = "Chưa hỏi được"  # also the API errors' title
+WRONG_KIND_QUESTION = "Câu hỏi phải là một đoạn văn bản (chuỗi ký tự)."
 _ACK_STYLE = "border:1px solid #22c55e;background:rgba(34,197,94,0.12);padding:4px 10px;border-radius:6px"
 _NOTICE_STYLE = "border:1px solid #f59e0b;background:rgba(245,158,11,0.12);padding:6px 10px;border-radius:6px"
 

@@ -11,7 +11,6 @@ import datetime
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
 
 import numpy as np
 
@@ -36,10 +35,18 @@ class Question:
     # doc_id -> how the article stands against the constraints, filled by the first stage that checks it
     checked: dict = field(default_factory=dict, repr=False, compare=False)
 
-    @cached_property
+    @property
     def vector(self) -> np.ndarray | None:
-        """The embedding of `understood`, computed on first use (a BM25-only question never pays for it)."""
-        return self.embed(self.understood) if self.embed is not None else None
+        """The embedding of `understood`, computed on first use (a BM25-only question never pays for it).
+
+        Not a functools.cached_property: before Python 3.12 that holds one lock for all instances while it computes,
+        so every question waited for the embedding of whichever long question was being embedded."""
+        try:
+            return self.__dict__["_vector"]
+        except KeyError:
+            vector = self.embed(self.understood) if self.embed is not None else None
+            self.__dict__["_vector"] = vector  # frozen dataclass: its own cache slot, as cached_property would write
+            return vector
 
     @property
     def restored(self) -> bool:
