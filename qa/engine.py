@@ -100,7 +100,8 @@ class Engine:
         into the self-contained question it means (diacritics restored first), and prefers the article the
         previous answer came from."""
         self.refresh()
-        options = {"k": k, "mode": mode, "since": since, "until": until, "restore": self.restore, "embed": self.query_vector}
+        options = {"k": k, "mode": mode, "since": since, "until": until, "restore": self.restore, "embed": self.query_vector,
+                   "count_tokens": self._embedder.token_count}
         if history:
             plain = make_question(text, self.settings, **options)  # checks the question and the options
             meant = rewrite(plain.understood, history)

@@ -62,6 +62,11 @@ class Settings:
     # nothing). Chosen on eval/dev.jsonl; the neural reader was trained on XQuAD articles 1-22.
     reader: str = "kind"
     max_question_chars: int = 2000
+    # A process serving questions compares each segment file with its CRC-32 when it first opens the segment
+    # (~0.7 GB/s on 2 busy cores: ~10 s for the 1M-passage archive's 6.8 GB); off, `qa index --verify` still does.
+    verify_on_open: bool = True
+    # What bounds a question's cost is its tokens (combining marks: one character, one token), not its characters.
+    max_question_tokens: int = 256
     max_k: int = 50  # sources per answer (`qa ask --k`, the chat, evaluation depth)
     feedback_log: Path = Path("eval/feedback.jsonl")
     # Uploads from the chat: bounded by the work they cause (passages + sentences to embed, ~17/s on
@@ -75,6 +80,14 @@ class Settings:
     auth_file: Path | None = None
     public_ask: bool = False  # with credentials: asking without login, uploads still behind it
     ui_sessions: int = 1000  # chat sessions whose conversation the server keeps (~100 kB each); older ones start anew
+    # The chat serves questions with a small pool: `ask_workers` threads, and `ask_heavy_workers` more for
+    # questions of `heavy_question_tokens` tokens or more, so long questions queue among themselves; each question
+    # waits and runs at most `ask_budget_s` (ui.ask_pool).
+    ask_workers: int = 3
+    ask_heavy_workers: int = 1
+    heavy_question_tokens: int = 64
+    ask_budget_s: float = 30.0
+    login_delay_s: float = 1.0  # the answer to a wrong password is held this long, doubling per failure (ui.login_throttle)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:
@@ -113,10 +126,14 @@ class Settings:
             raise ValueError("QA_MAX_K phải từ 1 trở lên.")
         if not 1 <= self.k <= self.max_k:
             raise ValueError(f"QA_K: số nguồn phải từ 1 đến {self.max_k}.")
+        if not self.ask_budget_s > 0:
+            raise ValueError("QA_ASK_BUDGET_S phải lớn hơn 0.")
+        if not self.login_delay_s > 0:
+            raise ValueError("QA_LOGIN_DELAY_S phải lớn hơn 0.")
         if self.mapped_index_mb < 0:
             raise ValueError("QA_MAPPED_INDEX_MB phải từ 0 trở lên.")
         for name in ("upload_max_bytes", "upload_max_files", "upload_max_texts", "upload_max_queue", "max_question_chars",
-                     "ui_sessions"):
+                     "max_question_tokens", "ui_sessions", "ask_workers", "ask_heavy_workers"):
             if getattr(self, name) < 1:
                 raise ValueError(f"QA_{name.upper()} phải từ 1 trở lên.")
 

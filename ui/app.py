@@ -20,6 +20,7 @@ from qa.messages import vi_number
 from ui.api_doc import API_DOC_PATH
 from ui.login import LOGOUT_PATH
 from ui.service import ChatService, Conversation
+from ui.upload_gate import CorpusFile
 from ui.uploads import vi_mib
 
 TITLE = "Hỏi đáp tin bài Quân khu"
@@ -120,8 +121,9 @@ def build_app(service: ChatService, uploads: bool = True, admin_link: str | None
         status_tab.select(**refresh)
         if api_link:
             gr.HTML(f'<a href="{API_DOC_PATH}" target="_blank">Dùng qua API</a>', elem_id="api-doc-link")
-        gr.api(service.chat_api, api_name="chat")
-        gr.api(service.ask_api, api_name="ask")
+        # Questions run concurrently; ui.ask_pool bounds the work (Gradio's default runs one at a time).
+        gr.api(service.chat_api, api_name="chat", concurrency_limit=service.pool.concurrency)
+        gr.api(service.ask_api, api_name="ask", concurrency_limit=service.pool.concurrency)
     return app
 
 
@@ -164,7 +166,8 @@ def _chat_tab(service: ChatService, uploads: bool, admin_link: str | None) -> No
                 since = gr.Textbox(label="Từ ngày", placeholder="dd/mm/yyyy", max_lines=1, elem_id="since")
                 until = gr.Textbox(label="Đến ngày", placeholder="dd/mm/yyyy", max_lines=1, elem_id="until")
     ask = {"fn": service.respond, "inputs": [question, chatbot, conversation, mode, k, since, until],
-           "outputs": [chatbot, question, conversation, notice], "api_visibility": "private"}
+           "outputs": [chatbot, question, conversation, notice], "api_visibility": "private",
+           "concurrency_limit": service.pool.concurrency}
     question.submit(**ask).then(None, None, None, js=SHOW_ANSWER_START_JS)
     examples.load_input_event.then(**ask).then(None, None, None, js=SHOW_ANSWER_START_JS)  # a sample question is asked at once
     new_chat.click(lambda: ([], "", Conversation(), "", ""), None, [chatbot, question, conversation, notice, vote_ack],
@@ -175,7 +178,7 @@ def _chat_tab(service: ChatService, uploads: bool, admin_link: str | None) -> No
 
 def _upload_panel(service: ChatService) -> None:
     jobs = gr.State([])  # this session's indexing jobs
-    files = gr.File(label="Tải bài viết lên", file_count="multiple", file_types=list(ARTICLE_SUFFIXES), elem_id="upload",
+    files = CorpusFile(label="Tải bài viết lên", file_count="multiple", file_types=list(ARTICLE_SUFFIXES), elem_id="upload",
                     height=140)
     report = gr.Textbox(label="Tiến độ và kết quả", interactive=False, lines=3, max_lines=8, elem_id="upload-report")
     rebuild = gr.Button("Cập nhật chỉ mục từ thư mục bài viết", size="sm", variant="secondary", elem_id="rebuild")

@@ -32,6 +32,7 @@ from ui.app import ADMIN_PATH, CSS, TITLE, build_admin_app, build_app
 from ui.fonts import mount_fonts
 from ui.i18n import vietnamese_i18n
 from ui.login import Sessions, install_login
+from ui.login_throttle import LoginThrottle
 from ui.page import VietnamesePage, footer_links, page_head, page_theme
 from ui.service import ChatService
 
@@ -103,11 +104,14 @@ def create_app(settings: Settings, auth: list[tuple[str, str]] | None = None, re
         "max_file_size": max(settings.upload_max_bytes, MAX_FILE_BYTES) * GRADIO_FILE_LIMIT_FACTOR,
         "footer_links": footer_links(loopback),
         "run_history": False, "sessions": settings.ui_sessions,
+        # An unexpected exception's text (which may hold a server path) is not sent to the client; gr.Error's
+        # Vietnamese messages still are.
+        "show_error": False,
     }
     if not auth:
         _mount(app, build_app(service, api_link=loopback), "/", **common)
         return app, service
-    sessions = Sessions(auth)
+    sessions = Sessions(auth, LoginThrottle(base_s=settings.login_delay_s))
     if settings.public_ask:
         install_login(app, sessions, ADMIN_PATH, TITLE, ADMIN_AUTH_MESSAGE)
         _mount(app, build_admin_app(service), ADMIN_PATH, auth_dependency=sessions.user, **common)

@@ -8,11 +8,14 @@ traceback in the log."""
 from __future__ import annotations
 
 import logging
+import os
+import threading
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 
 import gradio as gr
+from gradio.context import LocalContext
 
 from qa.answer.answerer import Answer
 from qa.answer.conversation import history_turns
@@ -20,18 +23,23 @@ from qa.answer.rewrite import MAX_TURNS, Turn, turn_of
 from qa.embed.embedders import Embedder
 from qa.engine import Engine, answer_to_dict, follow_up_dict, render_text
 from qa.errors import CorpusError, EmbedderError, IndexProblem, QuestionError
+from qa.ingest.corpus import article_id, corpus_files
+from qa.ingest.validity import unicode_problem
 from qa.messages import index_error_message, vi_number
 from qa.search.question import clean_question
 from qa.settings import Settings
+from ui.ask_pool import AskPool, AskTimeout
 from ui.feedback import feedback_record, record_feedback
 from ui.jobs import IndexJobs, QueueFull
 from ui.render import answer_html, question_html
 from ui.report import latest_report
 from ui.status import date_range, status_html
+from ui.upload_gate import NOT_UPLOADED, gradio_wrote
 from ui.uploads import LARGE_BATCH_HINT, KnownTexts, UploadError, check_upload, save_upload, saved_ids, saved_line
 
 log = logging.getLogger("qa.ui")
 NOTICE_TITLE = "Chưa hỏi được"  # also the API errors' title
+WRONG_KIND_QUESTION = "Câu hỏi phải là một đoạn văn bản (chuỗi ký tự)."
 _ACK_STYLE = "border:1px solid #22c55e;background:rgba(34,197,94,0.12);padding:4px 10px;border-radius:6px"
 _NOTICE_STYLE = "border:1px solid #f59e0b;background:rgba(245,158,11,0.12);padding:6px 10px;border-radius:6px"
 
@@ -42,6 +50,19 @@ def notice_html(message: str) -> str:
 
 def ack_html(message: str) -> str:
     return f'<div role="status" class="qa-ack" style="{_ACK_STYLE}">✓ {escape(message)}</div>'
+
+
+def _sendable(text: object) -> str:
+    """What was typed, given back to the question box: a lone surrogate cannot be encoded, and cut the event
+    stream (no reply ever came); it becomes "?"."""
+    if not isinstance(text, str):
+        return ""
+    return text.encode("utf-8", "replace").decode("utf-8") if unicode_problem(text) else text
+
+
+def _shown_name(path: object) -> str:
+    """The file's own name, never the folders of the path it came with."""
+    return os.path.basename(path) if isinstance(path, str) else "?"
 
 
 class UserFacingError(Exception):
@@ -62,7 +83,10 @@ class ChatService:
         self.engine = Engine(settings, embedder=embedder)
         self.reports_dirs = reports_dirs  # the newest evaluation report among them is shown
         self.plot_dir = plot_dir  # where the report's plot is drawn
+        self.pool = AskPool(settings)
         self.jobs = IndexJobs(settings, embedder_factory=(lambda: embedder) if embedder is not None else None)
+        # One upload at a time checks ids and texts, saves and queues: ids are reserved before the next is checked.
+        self._upload_lock = threading.Lock()
 
     def ask(self, question: str, k=None, mode: str | None = None, since: str | None = None, until: str | None = None) -> Answer:
         """engine.ask with the form's options checked; UserFacingError with a Vietnamese message."""
@@ -72,13 +96,21 @@ class ChatService:
                until: str | None = None):
         """(the Question as understood, its Answer, the turns before it) for `question` asked after `history` (turns,
         or the API's list of earlier questions); UserFacingError with a Vietnamese message."""
+        if not isinstance(question, str):
+            raise UserFacingError(WRONG_KIND_QUESTION)
         try:
+            tokens = self.engine.embedder().token_count(question)
             # make_question checks the form's options (named as the form labels them) once, with the question.
             options = {"k": k, "mode": mode or None, "since": since, "until": until}
-            turns = history if all(isinstance(t, Turn) for t in history or ()) else history_turns(self.engine, history, **options)
-            turns = list(turns or ())
-            asked = self.engine.question(question, **options, history=turns)
-            return asked, self.engine.ask(asked), turns
+
+            def asked_and_answered():
+                turns = history if all(isinstance(t, Turn) for t in history or ()) else history_turns(self.engine, history, **options)
+                turns = list(turns or ())
+                asked = self.engine.question(question, **options, history=turns)
+                return asked, self.engine.ask(asked), turns
+            return self.pool.run(tokens, asked_and_answered)
+        except AskTimeout as exc:
+            raise UserFacingError(str(exc)) from None
         except QuestionError as exc:
             raise UserFacingError(str(exc)) from None
         except (IndexProblem, EmbedderError, CorpusError) as exc:
@@ -125,10 +157,11 @@ class ChatService:
             asked_as = asked.text if asked.rewritten else cleaned
         except (QuestionError, UserFacingError) as exc:
             log.warning("câu hỏi bị từ chối: %s", exc)
-            return history, question, conversation, notice_html(str(exc))
+            return history, _sendable(question), conversation, notice_html(str(exc))
         except Exception:  # a bug: logged with its traceback once, the user keeps the conversation
             log.exception("lỗi khi trả lời câu hỏi")
-            return history, question, conversation, notice_html("Lỗi không mong đợi khi trả lời; hãy thử lại hoặc báo người quản trị.")
+            return history, _sendable(question), conversation, notice_html(
+                "Lỗi không mong đợi khi trả lời; hãy thử lại hoặc báo người quản trị.")
         conversation.turns = [*conversation.turns, turn_of(asked, answer)][-MAX_TURNS:]
         history = [*history, {"role": "user", "content": question_html(cleaned)},
                    {"role": "assistant", "content": answer_html(answer, asked_as if asked_as != cleaned else None, cleaned)}]
@@ -149,7 +182,16 @@ class ChatService:
     def on_upload(self, files: list[str] | None, job_ids: list[int] | None):
         """Check and save the files, queue one index update for them; returns (files, report, job ids, timer)."""
         job_ids = list(job_ids or [])
-        lines = self.add_files([(Path(f), Path(f).name) for f in files or []], job_ids)
+        blocks = LocalContext.blocks.get(None)
+        paths = [f for f in files or [] if isinstance(f, str)]
+        # ui.upload_gate refuses a client-named path before Gradio copies it; checked again here for the
+        # FileData forms that skip that copy (a "stream", a static file).
+        refused = [f"«{_shown_name(f)}»: {NOT_UPLOADED}" for f in files or [] if not gradio_wrote(f, blocks)]
+        try:
+            lines = refused + self.add_files([(Path(f), Path(f).name) for f in paths if gradio_wrote(f, blocks)], job_ids)
+        except Exception:  # a bug: logged once with its traceback; the user's line names no server path
+            log.exception("lỗi khi lưu tệp tải lên")
+            lines = ["Lỗi không mong đợi khi lưu tệp; hãy thử lại hoặc báo người quản trị."]
         return None, "\n".join([*lines, *self._job_lines(job_ids)]), job_ids, gr.Timer(active=self._any_pending(job_ids))
 
     def add_files(self, files: list[tuple[Path, str]], job_ids: list[int]) -> list[str]:
@@ -160,6 +202,10 @@ class ChatService:
         limit = self.settings.upload_max_files
         if len(files) > limit:
             return [f"Mỗi lần chỉ thêm được tối đa {limit} tệp (đã chọn {len(files)}); không tệp nào được lưu. {LARGE_BATCH_HINT}"]
+        with self._upload_lock:
+            return self._add_files(files, job_ids)
+
+    def _add_files(self, files: list[tuple[Path, str]], job_ids: list[int]) -> list[str]:
         lines: list[str] = []
         known_ids = self._known_ids()
         known_texts = KnownTexts(self.jobs.pending_texts(), lookup=self._index_owner)
@@ -218,10 +264,15 @@ class ChatService:
         return any(self.jobs.is_pending(j) for j in job_ids)
 
     def _known_ids(self) -> set[str]:
+        """Ids of the loaded index and of uploads still queued (reserved: an upload never claims them)."""
         try:
-            return set(self.engine.refresh().doc_ids())
+            indexed = set(self.engine.refresh().doc_ids())
         except IndexProblem:  # no index yet: the upload builds the first one
-            return set()
+            indexed = set()
+        # A text file copied into the corpus by hand and not indexed yet holds its id too.
+        on_disk = {article_id(p) for folder in self.settings.corpus_dirs if folder.is_dir() for p in corpus_files(folder)
+                   if p.suffix.lower() != ".jsonl"}
+        return indexed | self.jobs.pending_ids() | on_disk
 
     def _index_owner(self, text_hash: str) -> str | None:
         """The article of the loaded index with this text, if any (from the index's catalog, not its articles)."""

@@ -65,20 +65,28 @@ class ModeReport:
 # --- question sets ------------------------------------------------------------
 
 
-def load_questions(path: Path) -> list[Question]:
+def load_questions(path: Path, skipped: list[str] | None = None) -> list[Question]:
+    """The questions of a `.jsonl` question file, every row checked first (qa.evaluation.rows). ValueError naming the
+    line and id of the first bad row; with `skipped`, bad rows are left out and their lines appended there."""
+    from qa.evaluation.rows import BadRow, check_row
+    from qa.ingest.corpus import decode_bytes
+
     questions = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for number, line in enumerate(decode_bytes(path.read_bytes()).splitlines(), 1):
         if not line.strip():
             continue
         try:
-            r = json.loads(line)
-            answer = r.get("answer", "")
-            questions.append(Question(str(r["id"]), r["question"], tuple(r["gold"]), (answer,) if answer else (),
-                                      previous=r.get("previous", ""), twin_of=r.get("twin_of", "")))
-        except (ValueError, KeyError, TypeError) as exc:
-            raise ValueError(f"dòng {number} không phải một câu hỏi dạng {{\"id\", \"question\", \"gold\", \"answer\"}} ({exc})") from None
+            r = check_row(line, number)
+        except BadRow as exc:
+            if skipped is None:
+                raise
+            skipped.append(str(exc))
+            continue
+        answer = r.get("answer") or ""
+        questions.append(Question(str(r["id"]), r["question"], tuple(r["gold"]), (answer,) if answer else (),
+                                  previous=r.get("previous") or "", twin_of=r.get("twin_of") or ""))
     if not questions:
-        raise ValueError("tệp không có câu hỏi nào")
+        raise ValueError("tệp không có câu hỏi nào" + (f" dùng được ({len(skipped)} dòng bị bỏ qua)" if skipped else ""))
     return questions
 
 

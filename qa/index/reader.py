@@ -124,10 +124,11 @@ class LoadedIndex:
             raise IndexMismatch(f"chỉ mục {index_dir} được dựng với cách chia đoạn {manifest['chunking']}, cấu hình yêu cầu "
                                 f"{chunking_params(settings)}: hãy chạy `qa index --full`")
         opened = {} if opened is None else opened
+        check_sums = settings.verify_on_open if settings is not None else True  # once per segment and process
         segments = []
         try:
             for entry in manifest["segments"]:
-                segment = opened.get(entry["name"]) or Segment(index_dir / "segments" / entry["name"])
+                segment = opened.get(entry["name"]) or Segment(index_dir / "segments" / entry["name"], check_sums=check_sums)
                 opened[entry["name"]] = segment
                 segments.append(segment)
             return cls(path, manifest, segments)

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from qa.errors import CorpusError
+from qa.ingest.validity import bad_name_warning, check_record, valid_name
 from qa.language.text import normalize
 
 ARTICLE_SUFFIXES = (".txt", ".md", ".jsonl", ".html", ".htm", ".pdf", ".docx")
@@ -185,7 +186,8 @@ def structured_article(record: dict, source: str) -> Article:
     title = normalize(str(record["title"])).strip() if record.get("title") is not None else derive_title(text)
     date = parse_date(str(record["date"])) if record.get("date") else None
     url = str(record["url"]).strip() if record.get("url") else None
-    return Article(normalize(record["id"].strip()), title, text, url, date, record.get("byline") or None, source)
+    return Article(normalize(record["id"].strip()), title, text, url, date,
+                   str(record["byline"]) if record.get("byline") else None, source)
 
 
 # Byte-order marks, longest first (a UTF-32 LE mark begins with the UTF-16 LE one).
@@ -293,6 +295,7 @@ def jsonl_article(line: str, source: str) -> Article:
     doc_id, text = record.get("id"), record.get("text")
     if not isinstance(doc_id, str) or not doc_id.strip() or not isinstance(text, str):
         raise ValueError('cần các trường chuỗi "id" và "text"')
+    check_record(record)
     return structured_article(record, source)
 
 
@@ -318,11 +321,20 @@ def read_articles(path: Path) -> tuple[list[Article], list[str]]:
         return [], [f"bỏ qua {path}: {reason}"]
 
 
-def corpus_files(folder: Path) -> list[Path]:
-    return sorted(
-        p for p in folder.rglob("*")
-        if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES and not any(part.startswith(".") for part in p.parts[len(folder.parts):])
-    )
+def corpus_files(folder: Path, bad_names: list[str] | None = None) -> list[Path]:
+    """The article files under `folder` (no hidden ones); a name that is not UTF-8 is left out (and added to
+    `bad_names` as a warning): it could not be written into the index."""
+    found = []
+    for p in folder.rglob("*"):
+        if p.suffix.lower() not in ARTICLE_SUFFIXES or any(part.startswith(".") for part in p.parts[len(folder.parts):]):
+            continue
+        if not valid_name(str(p)):
+            if bad_names is not None and p.is_file():
+                bad_names.append(bad_name_warning(str(p)))
+            continue
+        if p.is_file():
+            found.append(p)
+    return sorted(found)
 
 
 def visible_name(source: str) -> str:
@@ -352,7 +364,7 @@ def load_corpus(folders: list[Path]) -> tuple[list[Article], list[str]]:
     for folder in folders:
         if not folder.is_dir():
             raise CorpusError(f"không thấy thư mục bài viết {folder}")
-        for path in corpus_files(folder):
+        for path in corpus_files(folder, warnings):
             found, skipped = read_articles(path)
             warnings.extend(skipped)
             for article in found:

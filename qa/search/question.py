@@ -11,11 +11,11 @@ import datetime
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
 
 import numpy as np
 
 from qa.errors import QuestionError
+from qa.ingest.validity import unicode_problem
 from qa.language.text import fold_diacritics, has_diacritics, normalize, unify_tones
 from qa.search.constraints import Constraint, extract
 from qa.settings import MODES, Settings
@@ -41,10 +41,18 @@ class Question:
     reference: str | None = None
     prior_docs: tuple[str, ...] = ()
 
-    @cached_property
+    @property
     def vector(self) -> np.ndarray | None:
-        """The embedding of `understood`, computed on first use (a BM25-only question never pays for it)."""
-        return self.embed(self.understood) if self.embed is not None else None
+        """The embedding of `understood`, computed on first use (a BM25-only question never pays for it).
+
+        Not a functools.cached_property: before Python 3.12 that holds one lock for all instances while it computes,
+        so every question waited for the embedding of whichever long question was being embedded."""
+        try:
+            return self.__dict__["_vector"]
+        except KeyError:
+            vector = self.embed(self.understood) if self.embed is not None else None
+            self.__dict__["_vector"] = vector  # frozen dataclass: its own cache slot, as cached_property would write
+            return vector
 
     @property
     def restored(self) -> bool:
@@ -58,9 +66,12 @@ class Question:
 def make_question(text: str, settings: Settings, *, k=None, mode: str | None = None, since: str | None = None,
                   until: str | None = None, restore: Callable[[str], str] | None = None,
                   embed: Callable[[str], np.ndarray] | None = None, asked: str | None = None, reference: str | None = None,
-                  prior_docs: tuple[str, ...] = ()) -> Question:
-    """The one place a question is checked and prepared; QuestionError (Vietnamese) when it cannot be asked."""
+                  prior_docs: tuple[str, ...] = (), count_tokens: Callable[[str], int] | None = None) -> Question:
+    """The one place a question is checked and prepared; QuestionError (Vietnamese) when it cannot be asked.
+    `count_tokens`: the embedder's token count, for the token limit."""
     text = clean_question(text, settings.max_question_chars)
+    if count_tokens is not None:
+        check_tokens(text, count_tokens, settings.max_question_tokens)
     mode = check_mode(mode or None)
     k = check_k(k, settings.max_k)
     since, until = check_date(since, "Từ ngày"), check_date(until, "Đến ngày")
@@ -73,12 +84,25 @@ def make_question(text: str, settings: Settings, *, k=None, mode: str | None = N
 
 
 def clean_question(question: str, max_chars: int) -> str:
+    if question is not None and not isinstance(question, str):
+        raise QuestionError("Câu hỏi phải là một đoạn văn bản (chuỗi ký tự).")
+    if question and (problem := unicode_problem(question)):
+        raise QuestionError(f"Câu hỏi có {problem}: hãy gõ lại câu hỏi.")
     question = normalize(question or "").strip()
     if not question:
         raise QuestionError("Câu hỏi trống: hãy nhập một câu hỏi.")
     if len(question) > max_chars:
         raise QuestionError(f"Câu hỏi quá dài ({len(question)} ký tự, tối đa {max_chars}).")
     return question
+
+
+def check_tokens(question: str, count_tokens: Callable[[str], int], limit: int) -> None:
+    """A question's cost grows with its tokens: refuse it past `limit` (a long run of combining marks is one
+    token a mark while counting as few characters)."""
+    n = count_tokens(question)
+    if n > limit:
+        raise QuestionError(f"Câu hỏi quá dài: {n} đơn vị từ (token) theo cách mô hình đọc, tối đa {limit}; "
+                            "hãy hỏi ngắn gọn hơn.")
 
 
 def shown(value, limit: int = 40) -> str:
