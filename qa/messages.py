@@ -56,7 +56,7 @@ def build_summary(report) -> str:
     n = vi_number
     line = (f"thêm {n(len(report.added))}, sửa {n(len(report.changed))}, xóa {n(len(report.removed))}, "
             f"giữ nguyên {n(len(report.unchanged))} bài; {n(report.passages)} đoạn, {n(report.sentences)} câu "
-            f"({n(report.embedded)} đoạn và câu mới được nhúng), {n(report.segments)} phân đoạn, trong {vi_seconds(report.seconds)}")
+            f"({n(report.embedded)} đoạn và câu mới được nhúng), trong {vi_seconds(report.seconds)}")
     duplicates = getattr(report, "duplicates", None) or []
     if duplicates:
         line += f"; bỏ qua {n(len(duplicates))} bài trùng nội dung với bài đã có"

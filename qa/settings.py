@@ -54,11 +54,19 @@ class Settings:
     # above one that does not (in standard deviations of the candidates' scores); chosen on eval/dev.jsonl
     # and the XQuAD dev half. 0 turns the check off in retrieval.
     constraint_weight: float = 1.0
+    # A follow-up (`Ông ấy giữ chức vụ gì?`) prefers the article the previous answer came from: its passages move
+    # up by this many standard deviations of the candidates' fused scores (qa.answer.rewrite; eval/conversations.jsonl).
+    prior_weight: float = 1.5
     # Short answers: "typed" (the trained typed extractor alone), "kind" (typed for who / when / how many ...,
     # the neural reader of qa/neural for the rest) or "neural" (the neural reader first, typed when it finds
     # nothing). Chosen on eval/dev.jsonl; the neural reader was trained on XQuAD articles 1-22.
     reader: str = "kind"
     max_question_chars: int = 2000
+    # A process serving questions compares each segment file with its CRC-32 when it first opens the segment
+    # (~0.7 GB/s on 2 busy cores: ~10 s for the 1M-passage archive's 6.8 GB); off, `qa index --verify` still does.
+    verify_on_open: bool = True
+    # What bounds a question's cost is its tokens (combining marks: one character, one token), not its characters.
+    max_question_tokens: int = 256
     max_k: int = 50  # sources per answer (`qa ask --k`, the chat, evaluation depth)
     feedback_log: Path = Path("eval/feedback.jsonl")
     # Uploads from the chat: bounded by the work they cause (passages + sentences to embed, ~17/s on
@@ -80,6 +88,14 @@ class Settings:
     llm_api_key_env: str = "QA_LLM_API_KEY"
     llm_timeout: float = 30.0  # seconds without a token (connecting included) before the extractive answer stands alone
     llm_max_tokens: int = 400
+    # The chat serves questions with a small pool: `ask_workers` threads, and `ask_heavy_workers` more for
+    # questions of `heavy_question_tokens` tokens or more, so long questions queue among themselves; each question
+    # waits and runs at most `ask_budget_s` (ui.ask_pool).
+    ask_workers: int = 3
+    ask_heavy_workers: int = 1
+    heavy_question_tokens: int = 64
+    ask_budget_s: float = 30.0
+    login_delay_s: float = 1.0  # the answer to a wrong password is held this long, doubling per failure (ui.login_throttle)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:
@@ -118,6 +134,10 @@ class Settings:
             raise ValueError("QA_MAX_K phải từ 1 trở lên.")
         if not 1 <= self.k <= self.max_k:
             raise ValueError(f"QA_K: số nguồn phải từ 1 đến {self.max_k}.")
+        if not self.ask_budget_s > 0:
+            raise ValueError("QA_ASK_BUDGET_S phải lớn hơn 0.")
+        if not self.login_delay_s > 0:
+            raise ValueError("QA_LOGIN_DELAY_S phải lớn hơn 0.")
         if self.mapped_index_mb < 0:
             raise ValueError("QA_MAPPED_INDEX_MB phải từ 0 trở lên.")
         if self.llm_url and not self.llm_url.lower().startswith(("http://", "https://")):
@@ -126,7 +146,7 @@ class Settings:
         if self.llm_timeout <= 0 or self.llm_max_tokens < 1:
             raise ValueError("QA_LLM_TIMEOUT phải lớn hơn 0 và QA_LLM_MAX_TOKENS từ 1 trở lên.")
         for name in ("upload_max_bytes", "upload_max_files", "upload_max_texts", "upload_max_queue", "max_question_chars",
-                     "ui_sessions"):
+                     "max_question_tokens", "ui_sessions", "ask_workers", "ask_heavy_workers"):
             if getattr(self, name) < 1:
                 raise ValueError(f"QA_{name.upper()} phải từ 1 trở lên.")
 

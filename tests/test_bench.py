@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from qa.bench import SECTIONS
-from tests.conftest import ROOT, SEED_CORPUS, XQUAD
+from tests.conftest import ROOT, SEED_CORPUS, XQUAD, needs_shared
 
 SIZE_KEYS = {
     "size", "articles", "passages", "sentences", "full_build_s", "full_build_embed_s", "full_build_peak_mb",
@@ -38,6 +38,7 @@ SEED_KEYS = {"index", "embedder", "articles", "passages", "sentences", "embed_te
 def pool():
     from qa.bench.synth import load_pool
 
+    needs_shared()
     return load_pool(XQUAD, [SEED_CORPUS])
 
 
@@ -99,6 +100,7 @@ def _numbers(node, path=""):
 
 @pytest.mark.slow
 def test_quick_bench_writes_a_complete_sane_report(tmp_path, seed_settings):
+    needs_shared()
     out = tmp_path / "bench.json"
     reports = tmp_path / "reports"
     proc = subprocess.run(

@@ -36,7 +36,8 @@ def _assert_one_vietnamese_line(out, *expected: str) -> None:
     (["--k", "-3"], ("--k", "không phải -3")),
     (["--k", "ba"], ("--k", "«ba»")),
     (["--mode", "foo"], ("--mode", "«foo»", "hybrid, dense, bm25")),
-    (["--since", "2024-13-01"], ("--since", "«2024-13-01»", "YYYY-MM-DD")),
+    (["--since", "2024-13-01"], ("--since", "«2024-13-01»", "dd/mm/yyyy hoặc yyyy-mm-dd")),
+    (["--since", "31/02/2024"], ("--since", "«31/02/2024»", "dd/mm/yyyy")),
     (["--since", "2024-06-01", "--until", "2024-01-01"], ("Khoảng ngày không hợp lệ", "2024-06-01", "2024-01-01")),
     (["--json", "--oops"], ("không hiểu đối số: --oops",)),
 ])

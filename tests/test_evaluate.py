@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+from datetime import datetime
 
 import pytest
 from PIL import Image
@@ -123,6 +124,7 @@ def test_qa_eval_writes_a_vietnamese_report_only_under_out(seed_settings, tmp_pa
          "qs.questions.jsonl"])
     report = json.loads((out_dir / "qs.json").read_text())
     assert report["dataset"] == "qs" and report["questions"] == 2 and set(report["modes"]) == {"dense", "bm25", "hybrid"}
+    assert datetime.fromisoformat(report["measured_at"]).tzinfo is not None  # when it was measured, for the index tab
     assert report["modes"]["hybrid"]["recall@1"] == 1.0 and report["modes"]["hybrid"]["abstain_accuracy"] == 1.0
     hybrid = report["modes"]["hybrid"]
     assert hybrid["short_exact"] == 0.0 and 0.2 < hybrid["short_f1"] < 1.0  # rank and title around the gold name
@@ -143,7 +145,7 @@ def test_qa_eval_writes_a_vietnamese_report_only_under_out(seed_settings, tmp_pa
     markdown = (out_dir / "qs.md").read_text(encoding="utf-8")
     assert markdown.startswith("# Đánh giá: qs") and "| Đúng bài ở vị trí 1 | 1,000 | 1,000 | 1,000 |" in markdown
     assert "## Ý nghĩa các số đo" in markdown and "- **Từ chối đúng lúc**:" in markdown and "![" in markdown
-    assert "## Từng câu hỏi (Kết hợp (hybrid), 2 câu)" in markdown and "| Giá vàng SJC hôm nay bao nhiêu? | (kho không có) |" in markdown
+    assert "## Từng câu hỏi (Kết hợp, 2 câu)" in markdown and "| Giá vàng SJC hôm nay bao nhiêu? | (kho không có) |" in markdown
     assert Image.open(out_dir / "qs.png").size[0] > 400
     again = subprocess.run([sys.executable, "-m", "qa.cli", "eval", "--compare", str(out_dir / "qs.json"), str(out_dir / "qs.json")],
                            cwd=ROOT, capture_output=True, text=True, env=env)

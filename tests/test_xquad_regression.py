@@ -9,7 +9,7 @@ import pytest
 from qa.engine import Engine
 from qa.evaluation.evaluate import evaluate, squad_index
 from qa.settings import Settings
-from tests.conftest import ROOT, XQUAD
+from tests.conftest import ROOT, XQUAD, needs_shared
 
 REPORT = ROOT / "eval" / "reports" / "xquad.vi.json"
 TOLERANCE = 0.005
@@ -17,6 +17,7 @@ TOLERANCE = 0.005
 
 @pytest.fixture(scope="session")
 def xquad_result(tmp_path_factory):
+    needs_shared()
     settings, questions = squad_index(XQUAD, Settings.from_env({}), tmp_path_factory.mktemp("xquad-cache"))
     return evaluate(Engine(settings), questions, ["hybrid", "dense"], "xquad.vi", reports=None, progress=False)
 

@@ -1,10 +1,11 @@
 """The Gradio chat (Vietnamese): questions with cited sources, follow-ups, uploads, index status.
 
 Callbacks only call ui.service.ChatService, which calls the library and renders what it returns
-(qa.render). Two explicit API endpoints for programs, without conversation context:
+(qa.render). Two explicit API endpoints for programs; the conversation is what they are given:
 
     Client(url).predict("câu hỏi", api_name="/chat")  -> cli_text(answer), one string (qa.render.plain)
     Client(url).predict("câu hỏi", api_name="/ask")   -> answer_to_dict(answer), as `qa ask --json` (qa.render.data)
+    Client(url).predict("Ông ấy giữ chức vụ gì?", history=["Ai chủ trì …?"], api_name="/ask")  -> a follow-up
 
 Uploading and rebuilding live in a panel that ui.server puts behind a login when the server is
 reachable from other machines (on the chat page, or on the admin page ADMIN_PATH when asking is public).
@@ -14,10 +15,13 @@ from __future__ import annotations
 
 import gradio as gr
 
+from qa.ingest.corpus import ARTICLE_SUFFIXES
 from qa.messages import vi_number
+from ui.api_doc import API_DOC_PATH
 from ui.llm_stream import respond_stream
 from ui.login import LOGOUT_PATH
 from ui.service import ChatService, Conversation
+from ui.upload_gate import CorpusFile
 from ui.uploads import vi_mib
 
 TITLE = "Hỏi đáp tin bài Quân khu"
@@ -33,7 +37,7 @@ EXAMPLE_QUESTIONS = [
 CHAT_PLACEHOLDER = "Câu trả lời trích từ kho bài viết, kèm nguồn [1], [2]… Có thể hỏi tiếp, ví dụ: «Ông ấy giữ chức vụ gì?»"
 # Gradio's copies of uploaded files (the corpus keeps its own): checked hourly, removed after an hour.
 DELETE_CACHE = (3600, 3600)
-MODE_CHOICES = [("Kết hợp (hybrid)", "hybrid"), ("Ngữ nghĩa (dense)", "dense"), ("Từ khóa (BM25)", "bm25")]
+MODE_CHOICES = [("Kết hợp", "hybrid"), ("Ngữ nghĩa", "dense"), ("Từ khóa", "bm25")]  # the README names them so
 # The chat's label ("Hội thoại") takes its own row above the messages instead of floating over the first line.
 CSS = """
 #chat label[data-testid="block-label"] { position: static; align-self: flex-start; flex: none; }
@@ -44,6 +48,17 @@ CSS = """
 #chat .scroll-down-button-container { display: none !important; }
 #chat details > summary { cursor: pointer; }
 #upload { min-height: 0; }
+/* Tables (the index tab's report and status) break between words only; a table wider than a phone scrolls sideways. */
+#eval-report table, #index-status table { display: block; overflow-x: auto; max-width: 100%; }
+#eval-report td, #eval-report th, #index-status td, #index-status th { overflow-wrap: normal; word-break: normal; hyphens: none; }
+/* Phones and tablets: the question box within the first screen of the empty page. */
+@media (max-width: 1024px) {
+  #chat { height: clamp(260px, calc(100vh - 330px), 620px) !important; }
+}
+@media (max-width: 480px) {
+  h1 { font-size: 1.5rem !important; margin-bottom: 0.25rem !important; }
+  #eval-report td, #eval-report th, #index-status td, #index-status th { padding: 4px 6px !important; }
+}
 """
 # After an answer: show its start (the question, then the answer's first line), not the bottom of its sources.
 SHOW_ANSWER_START_JS = """
@@ -60,6 +75,16 @@ SHOW_ANSWER_START_JS = """
   if (box && box !== chat) {
     box.scrollTop += last.getBoundingClientRect().top - box.getBoundingClientRect().top - 8;
   }
+  // On a phone the page itself scrolls too: bring the question and the short answer under it onto the screen.
+  const answers = chat.querySelectorAll('[data-testid="bot"]');
+  const answer = answers[answers.length - 1];
+  const short = (answer && answer.querySelector('.qa-short')) || answer;
+  if (!short) return;
+  const q = last.getBoundingClientRect(), s = short.getBoundingClientRect();
+  if (s.top < 0 || s.bottom > window.innerHeight) {
+    const top = s.bottom - q.top + 16 <= window.innerHeight ? q.top - 8 : s.top - 8;
+    window.scrollBy(0, top);
+  }
 }
 """
 
@@ -68,7 +93,9 @@ def upload_help(service: ChatService) -> str:
     s = service.settings
     folder = s.corpus_dirs[0] if s.corpus_dirs else "corpus"
     return (
-        "Tệp `.txt` / `.md` (một bài; có thể mở đầu bằng các dòng `title:`, `url:`, `date:` rồi một dòng trống) "
+        "Tệp `.txt` / `.md` (một bài; có thể mở đầu bằng các dòng `title:`, `url:`, `date:` rồi một dòng trống), "
+        "trang web đã lưu `.html` / `.htm`, `.pdf` có lớp chữ, `.docx` (mỗi tệp một bài: tiêu đề, ngày đăng, tác giả được "
+        "tự nhận ra, phần thừa của trang bị bỏ) "
         'hoặc `.jsonl` (mỗi dòng một bài `{"id": …, "text": …, "title": …, "url": …, "date": …}`), UTF-8 hoặc UTF-16; '
         f"mỗi lần tối đa {vi_number(s.upload_max_files)} tệp, mỗi tệp tối đa {vi_mib(s.upload_max_bytes)} MiB, tổng cộng khoảng "
         f"{vi_number(s.upload_max_texts)} đoạn và câu cần nhúng. Tệp được lưu vào thư mục `{folder}/` và lập chỉ mục trong nền. "
@@ -76,9 +103,10 @@ def upload_help(service: ChatService) -> str:
     )
 
 
-def build_app(service: ChatService, uploads: bool = True, admin_link: str | None = None, logout: bool = False) -> gr.Blocks:
+def build_app(service: ChatService, uploads: bool = True, admin_link: str | None = None, logout: bool = False,
+              api_link: bool = False) -> gr.Blocks:
     """The chat page. `uploads`: with the upload panel; `admin_link`: where to add articles instead;
-    `logout`: the page is behind a login."""
+    `logout`: the page is behind a login; `api_link`: a «Dùng qua API» link to the Vietnamese API page (loopback)."""
     with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=DELETE_CACHE) as app:
         gr.Markdown(f"# {TITLE}\nHỏi bằng tiếng Việt về các bài viết trong kho; mỗi câu trả lời kèm nguồn và câu làm căn cứ.")
         if logout:
@@ -92,8 +120,11 @@ def build_app(service: ChatService, uploads: bool = True, admin_link: str | None
                    "api_visibility": "private"}
         app.load(**refresh)
         status_tab.select(**refresh)
-        gr.api(service.chat_api, api_name="chat")
-        gr.api(service.ask_api, api_name="ask")
+        if api_link:
+            gr.HTML(f'<a href="{API_DOC_PATH}" target="_blank">Dùng qua API</a>', elem_id="api-doc-link")
+        # Questions run concurrently; ui.ask_pool bounds the work (Gradio's default runs one at a time).
+        gr.api(service.chat_api, api_name="chat", concurrency_limit=service.pool.concurrency)
+        gr.api(service.ask_api, api_name="ask", concurrency_limit=service.pool.concurrency)
     return app
 
 
@@ -133,15 +164,16 @@ def _chat_tab(service: ChatService, uploads: bool, admin_link: str | None) -> No
             with gr.Accordion("Tùy chọn tìm kiếm", open=True):
                 mode = gr.Radio(MODE_CHOICES, value=service.settings.mode, label="Chế độ tìm kiếm")
                 k = gr.Slider(1, 10, value=min(service.settings.k, 10), step=1, label="Số nguồn")
-                since = gr.Textbox(label="Từ ngày", placeholder="YYYY-MM-DD", max_lines=1, elem_id="since")
-                until = gr.Textbox(label="Đến ngày", placeholder="YYYY-MM-DD", max_lines=1, elem_id="until")
+                since = gr.Textbox(label="Từ ngày", placeholder="dd/mm/yyyy", max_lines=1, elem_id="since")
+                until = gr.Textbox(label="Đến ngày", placeholder="dd/mm/yyyy", max_lines=1, elem_id="until")
     # With QA_LLM_URL the turn streams the generated answer above the extractive one (ui/llm_stream.py).
     def streamed(question, history, conversation, mode, k, since, until):
         yield from respond_stream(service, question, history, conversation, mode, k, since, until)
 
     respond = streamed if service.settings.llm_url else service.respond
     ask = {"fn": respond, "inputs": [question, chatbot, conversation, mode, k, since, until],
-           "outputs": [chatbot, question, conversation, notice], "api_visibility": "private"}
+           "outputs": [chatbot, question, conversation, notice], "api_visibility": "private",
+           "concurrency_limit": service.pool.concurrency}
     question.submit(**ask).then(None, None, None, js=SHOW_ANSWER_START_JS)
     examples.load_input_event.then(**ask).then(None, None, None, js=SHOW_ANSWER_START_JS)  # a sample question is asked at once
     new_chat.click(lambda: ([], "", Conversation(), "", ""), None, [chatbot, question, conversation, notice, vote_ack],
@@ -152,7 +184,7 @@ def _chat_tab(service: ChatService, uploads: bool, admin_link: str | None) -> No
 
 def _upload_panel(service: ChatService) -> None:
     jobs = gr.State([])  # this session's indexing jobs
-    files = gr.File(label="Tải bài viết lên", file_count="multiple", file_types=[".txt", ".md", ".jsonl"], elem_id="upload",
+    files = CorpusFile(label="Tải bài viết lên", file_count="multiple", file_types=list(ARTICLE_SUFFIXES), elem_id="upload",
                     height=140)
     report = gr.Textbox(label="Tiến độ và kết quả", interactive=False, lines=3, max_lines=8, elem_id="upload-report")
     rebuild = gr.Button("Cập nhật chỉ mục từ thư mục bài viết", size="sm", variant="secondary", elem_id="rebuild")

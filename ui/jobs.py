@@ -100,6 +100,11 @@ class IndexJobs:
         with self._lock:
             return {a.text_hash(): saved_id for jid in self._order for saved_id, a in self._jobs[jid].articles}
 
+    def pending_ids(self) -> set[str]:
+        """Article ids saved by queued or running jobs: reserved, so a later upload cannot claim them."""
+        with self._lock:
+            return {saved_id for jid in self._order for saved_id, _ in self._jobs[jid].articles}
+
     def get(self, job_id: int) -> Job | None:
         return self._jobs.get(job_id)
 
@@ -174,11 +179,10 @@ class IndexJobs:
         except IndexLocked:
             return "failed", ("một lần cập nhật khác (ví dụ `qa index` trong terminal) chạy quá lâu; "
                               "các tệp đã lưu sẽ vào chỉ mục ở lần cập nhật sau.")
-        except CorpusError as exc:  # the new files make the corpus unindexable (e.g. an id claimed twice): they go
-            for path in job.files:
-                path.unlink(missing_ok=True)
+        except CorpusError as exc:  # e.g. an id claimed by two files, one copied in by hand (uploads reserve their ids):
+            # nothing is deleted, since the file at fault may be the other one, saved earlier.
             log.warning("cập nhật chỉ mục #%d không thành công: %s", job.id, exc)
-            return "failed", f"không cập nhật được chỉ mục ({exc}). Đã gỡ các tệp vừa lưu."
+            return "failed", f"không cập nhật được chỉ mục ({exc}). Các tệp đã lưu vẫn còn trong kho."
         except (IndexProblem, BuildAborted, EmbedderError) as exc:  # not the files' fault: they stay for the next build
             message = str(exc) if isinstance(exc, EmbedderError) else index_error_message(exc)
             log.warning("cập nhật chỉ mục #%d không thành công: %s", job.id, message)

@@ -17,23 +17,27 @@ from html import escape
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
 from ui.fonts import font_face_css
+from ui.login_throttle import LoginThrottle, Verdict
 
 LOGIN_PATH = "/dang-nhap"
 LOGOUT_PATH = "/dang-xuat"
 COOKIE = "qa_session"
 SESSION_SECONDS = 12 * 3600
 MAX_SESSIONS = 10_000
-FAILED_LOGIN_DELAY_S = 1.0  # slows down guessing
+# FastAPI's own API pages: behind the login too (they list every route).
+API_DOC_PATHS = ("/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json")
+TOO_MANY = "Đã thử sai quá nhiều lần; hãy thử lại sau vài phút."
 
 
 class Sessions:
     """Who may log in (name, password) and who is logged in (cookie token -> name, expiry)."""
 
-    def __init__(self, credentials: list[tuple[str, str]]) -> None:
+    def __init__(self, credentials: list[tuple[str, str]], throttle: LoginThrottle | None = None) -> None:
         self._credentials = list(credentials)
+        self.throttle = throttle or LoginThrottle()
         self._sessions: dict[str, tuple[str, float]] = {}
         self._lock = threading.Lock()
 
@@ -55,25 +59,38 @@ class Sessions:
         with self._lock:
             self._sessions.pop(token or "", None)
 
-    def user(self, request: Request) -> str | None:
-        """The logged-in name for Gradio's auth_dependency; None: not logged in."""
+    async def attempt(self, name: str, password: str, request: Request) -> Verdict:
+        """A login attempt, slowed down per account and per address (ui.login_throttle): the answer is held."""
+        verdict = self.throttle.attempt(name, client_address(request), lambda: self.check(name, password))
+        if verdict.wait_s > 0:
+            await asyncio.sleep(verdict.wait_s)
+        return verdict
+
+    async def user(self, request: Request) -> str | None:
+        """The logged-in name for Gradio's auth_dependency (which may be async); None: not logged in."""
         token = request.cookies.get(COOKIE)
         if token:
             with self._lock:
                 name, expires = self._sessions.get(token, (None, 0.0))
             if name is not None and expires > time.time():
                 return name
-        return self._basic_user(request.headers.get("authorization", ""))
+        return await self._basic_user(request)
 
-    def _basic_user(self, header: str) -> str | None:
-        scheme, _, value = header.partition(" ")
+    async def _basic_user(self, request: Request) -> str | None:
+        scheme, _, value = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "basic":
             return None
         try:
             name, colon, password = base64.b64decode(value, validate=True).decode().partition(":")
         except (binascii.Error, UnicodeDecodeError):
             return None
-        return name if colon and self.check(name, password) else None
+        if not colon:
+            return None
+        return name if (await self.attempt(name, password, request)).ok else None
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "?"
 
 
 def _safe_next(target: str | None, default: str) -> str:
@@ -124,8 +141,10 @@ def install_login(app: FastAPI, sessions: Sessions, protected_page: str, title: 
         form = await request.form()
         name, password = str(form.get("username", "")), str(form.get("password", ""))
         target = _safe_next(str(form.get("next", "")), protected_page)
-        if not sessions.check(name, password):
-            await asyncio.sleep(FAILED_LOGIN_DELAY_S)
+        verdict = await sessions.attempt(name, password, request)
+        if verdict.refused:
+            return page(target, TOO_MANY, status=429)
+        if not verdict.ok:
             return page(target, "Sai tên đăng nhập hoặc mật khẩu.", status=401)
         response = RedirectResponse(target, status_code=303)
         response.set_cookie(COOKIE, sessions.open(name), max_age=SESSION_SECONDS, httponly=True, samesite="lax",
@@ -141,6 +160,9 @@ def install_login(app: FastAPI, sessions: Sessions, protected_page: str, title: 
 
     @app.middleware("http")
     async def to_login_page(request: Request, call_next):
-        if request.method == "GET" and request.url.path in pages and sessions.user(request) is None:
-            return RedirectResponse(LOGIN_PATH + "?next=" + quote(request.url.path), status_code=303)
+        path = request.url.path
+        if request.method == "GET" and path in pages and await sessions.user(request) is None:
+            return RedirectResponse(LOGIN_PATH + "?next=" + quote(path), status_code=303)
+        if path in API_DOC_PATHS and await sessions.user(request) is None:
+            return PlainTextResponse("Cần đăng nhập để xem trang này.", status_code=401)
         return await call_next(request)

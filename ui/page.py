@@ -54,9 +54,9 @@ def page_theme() -> gr.themes.Base:
 
 
 def footer_links(loopback: bool) -> list[str]:
-    """Only "Dùng qua API" (for programs on this machine), and nothing off loopback: no settings panel (English PWA
-    notes, screen recording, theme icons without a font), no "built with Gradio"."""
-    return ["api"] if loopback else []
+    """None of Gradio's: no settings panel (English PWA notes, screen recording, theme icons without a font), no
+    "built with Gradio", and not its API panel (English): on loopback the page links ui.api_doc's Vietnamese one."""
+    return []
 
 
 # The link preview's description in Gradio's template (shown when the address is pasted into a chat program).

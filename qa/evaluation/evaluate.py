@@ -65,20 +65,28 @@ class ModeReport:
 # --- question sets ------------------------------------------------------------
 
 
-def load_questions(path: Path) -> list[Question]:
+def load_questions(path: Path, skipped: list[str] | None = None) -> list[Question]:
+    """The questions of a `.jsonl` question file, every row checked first (qa.evaluation.rows). ValueError naming the
+    line and id of the first bad row; with `skipped`, bad rows are left out and their lines appended there."""
+    from qa.evaluation.rows import BadRow, check_row
+    from qa.ingest.corpus import decode_bytes
+
     questions = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for number, line in enumerate(decode_bytes(path.read_bytes()).splitlines(), 1):
         if not line.strip():
             continue
         try:
-            r = json.loads(line)
-            answer = r.get("answer", "")
-            questions.append(Question(str(r["id"]), r["question"], tuple(r["gold"]), (answer,) if answer else (),
-                                      previous=r.get("previous", ""), twin_of=r.get("twin_of", "")))
-        except (ValueError, KeyError, TypeError) as exc:
-            raise ValueError(f"dòng {number} không phải một câu hỏi dạng {{\"id\", \"question\", \"gold\", \"answer\"}} ({exc})") from None
+            r = check_row(line, number)
+        except BadRow as exc:
+            if skipped is None:
+                raise
+            skipped.append(str(exc))
+            continue
+        answer = r.get("answer") or ""
+        questions.append(Question(str(r["id"]), r["question"], tuple(r["gold"]), (answer,) if answer else (),
+                                  previous=r.get("previous") or "", twin_of=r.get("twin_of") or ""))
     if not questions:
-        raise ValueError("tệp không có câu hỏi nào")
+        raise ValueError("tệp không có câu hỏi nào" + (f" dùng được ({len(skipped)} dòng bị bỏ qua)" if skipped else ""))
     return questions
 
 
@@ -204,18 +212,23 @@ def run_questions(engine, questions: list[Question], mode: str, progress: bool =
         question = engine.question(asked, k=CURVE_K, mode=mode)
         hits = engine.search(question)
         read = hits[: engine.settings.k]
-        seen = read_answer(engine.answer(question, read))
-        latency = (time.perf_counter() - started) * 1000
-        docs: dict[str, float] = {}
-        for h in hits:
-            docs.setdefault(h.passage.doc_id, h.score)
-        results.append(QuestionResult(
-            list(docs.items()), seen.text, seen.abstained, latency, seen.partial, seen.short, seen.confidence, seen.confident,
-            kind=question.kind, evidence=seen.evidence, short_shown=seen.short_shown, source_document=seen.source_document,
-            source_title=seen.source_title, articles_read=len({h.passage.doc_id for h in read})))
+        answer = engine.answer(question, read)
+        results.append(question_result(question, answer, hits, read, (time.perf_counter() - started) * 1000))
         bar.update(1)
     bar.close()
     return results
+
+
+def question_result(question, answer, hits, read, latency: float) -> QuestionResult:
+    """What the evaluation keeps of one asked question: the ranked documents and the answer as the user reads it."""
+    seen = read_answer(answer)
+    docs: dict[str, float] = {}
+    for h in hits:
+        docs.setdefault(h.passage.doc_id, h.score)
+    return QuestionResult(
+        list(docs.items()), seen.text, seen.abstained, latency, seen.partial, seen.short, seen.confidence, seen.confident,
+        kind=question.kind, evidence=seen.evidence, short_shown=seen.short_shown, source_document=seen.source_document,
+        source_title=seen.source_title, articles_read=len({h.passage.doc_id for h in read}))
 
 
 # --- outputs ------------------------------------------------------------------

@@ -39,7 +39,7 @@ METRIC_TEXTS = {
     "latency_ms_p50": ("Thời gian trả lời trung vị (ms)", "một nửa số câu hỏi được trả lời nhanh hơn mức này"),
     "latency_ms_p95": ("Thời gian trả lời p95 (ms)", "95 % số câu hỏi được trả lời nhanh hơn mức này"),
 }
-MODE_NAMES = {"hybrid": "Kết hợp (hybrid)", "dense": "Ngữ nghĩa (dense)", "bm25": "Từ khóa (BM25)"}
+MODE_NAMES = {"hybrid": "Kết hợp", "dense": "Ngữ nghĩa", "bm25": "Từ khóa"}
 HALF_NAMES = {"first_half": "Nửa đầu (dùng để chỉnh tham số)", "second_half": "Nửa sau (chưa dùng để chỉnh)"}
 SIDE_NAMES = {"unaccented": "gõ không dấu", "accented": "có dấu"}
 SETTING_NAMES = {

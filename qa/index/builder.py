@@ -239,22 +239,25 @@ def build_index(
     lock_timeout: float = 0.0,
     log: Callable[[str], None] = lambda msg: print(msg, file=sys.stderr),
     merge: bool = False,
+    verify: bool = False,
 ) -> BuildReport:
     """Bring `settings.index_dir` up to date with `settings.corpus_dirs`.
 
-    `full` ignores the previous commit; `merge` folds all segments into one afterwards."""
+    `full` ignores the previous commit; `merge` folds all segments into one afterwards; `verify` compares every
+    segment file with its checksum first, and indexes the articles of a damaged segment again."""
     started = time.monotonic()
     index_dir = settings.index_dir
     with BuildLock(index_dir, timeout=lock_timeout):
         prior = current_generation(index_dir)
         manifest = _previous(index_dir, settings, embedder, full, log)
-        untouched = _untouched_files(index_dir, prior, manifest, settings.corpus_dirs) if manifest and not merge else None
+        untouched = (_untouched_files(index_dir, prior, manifest, settings.corpus_dirs)
+                     if manifest and not merge and not verify else None)
         if untouched is not None:
             remove_stale(index_dir, {prior.name, *_previous_generation(index_dir, prior)})
             unchanged = sorted(doc for entry in untouched.values() for doc in FileEntry(*entry).doc_ids)
             return _report(CorpusDiff([], [], [], [], unchanged, untouched, [], []), manifest, started, prior.name, 0)
         catalog = read_catalog(prior) if manifest else None
-        segments = _open_segments(index_dir, manifest, catalog, log) if manifest else []
+        segments = _open_segments(index_dir, manifest, catalog, log, check_sums=verify) if manifest else []
         diff = diff_corpus(settings.corpus_dirs, catalog)
         for warning in diff.warnings:
             log(f"cảnh báo: {warning}")
@@ -349,18 +352,24 @@ def _older_format_vectors(index_dir: Path, embedder: Embedder, log) -> list[Segm
     return sources
 
 
-def _open_segments(index_dir: Path, manifest: dict, catalog: dict, log) -> list[Segment]:
-    """The manifest's segments; a damaged one is dropped (in `manifest` and `catalog`) so its articles are built again."""
+def _open_segments(index_dir: Path, manifest: dict, catalog: dict, log, check_sums: bool = False) -> list[Segment]:
+    """The manifest's segments; a damaged one is dropped (in `manifest` and `catalog`) so its articles are built again.
+    `check_sums`: every file compared with its checksum (`qa index --verify`); else sizes, and a DAMAGED mark left
+    by a process that found the damage."""
     segments = []
-    for entry in list(manifest["segments"]):
+    entries = list(manifest["segments"])
+    for entry in entries:
         try:
-            segments.append(Segment(index_dir / "segments" / entry["name"]))
+            segments.append(Segment(index_dir / "segments" / entry["name"], check_sums=check_sums))
         except SegmentDamaged as exc:
             log(f"cảnh báo: {exc}; các bài của nó sẽ được lập chỉ mục lại")
             manifest["segments"] = [e for e in manifest["segments"] if e is not entry]
             lost = {doc for doc, value in catalog["articles"].items() if ArticleEntry(*value).segment == entry["name"]}
             catalog["articles"] = {doc: value for doc, value in catalog["articles"].items() if doc not in lost}
             catalog["files"] = {path: value for path, value in catalog["files"].items() if not lost & set(FileEntry(*value).doc_ids)}
+    if check_sums:
+        log(f"kiểm tra mã CRC-32: {len(segments)}/{len(entries)} phân đoạn nguyên vẹn"
+            + (f", {len(entries) - len(segments)} bị hỏng được lập chỉ mục lại" if len(segments) < len(entries) else ""))
     return segments
 
 

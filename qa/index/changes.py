@@ -40,7 +40,7 @@ def diff_corpus(folders: tuple[Path, ...], catalog: dict | None) -> CorpusDiff:
     for folder in folders:
         if not folder.is_dir():
             raise CorpusError(f"không thấy thư mục kho bài: {folder}")
-        for path in corpus_files(folder):
+        for path in corpus_files(folder, warnings):
             key = str(path)
             try:
                 st = path.stat()

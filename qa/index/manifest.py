@@ -161,15 +161,20 @@ def write_generation(index_dir: Path, manifest: dict, catalog: dict) -> Path:
     """A new commit folder (not yet current)."""
     final = index_dir / f"gen-{next_number(index_dir, 'gen-'):06d}"
     tmp = index_dir / f".tmp-{final.name}-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)  # under the build lock: a leftover of this process's failed build
     tmp.mkdir(parents=True)
     parts = (("catalog.json", {k: v for k, v in catalog.items() if k != "files"}), ("files.json", catalog["files"]),
              ("manifest.json", manifest))
-    for name, data in parts:
-        with open(tmp / name, "w", encoding="utf-8") as f:
-            f.write(json.dumps(data, ensure_ascii=False, separators=(",", ":")))  # dumps is C; dump is Python, 5× slower
-            f.flush()
-            os.fsync(f.fileno())
-    os.rename(tmp, final)
+    try:
+        for name, data in parts:
+            with open(tmp / name, "w", encoding="utf-8") as f:
+                f.write(json.dumps(data, ensure_ascii=False, separators=(",", ":")))  # dumps is C; dump is Python, 5× slower
+                f.flush()
+                os.fsync(f.fileno())
+        os.rename(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     return final
 
 

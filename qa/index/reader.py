@@ -124,10 +124,11 @@ class LoadedIndex:
             raise IndexMismatch(f"chỉ mục {index_dir} được dựng với cách chia đoạn {manifest['chunking']}, cấu hình yêu cầu "
                                 f"{chunking_params(settings)}: hãy chạy `qa index --full`")
         opened = {} if opened is None else opened
+        check_sums = settings.verify_on_open if settings is not None else True  # once per segment and process
         segments = []
         try:
             for entry in manifest["segments"]:
-                segment = opened.get(entry["name"]) or Segment(index_dir / "segments" / entry["name"])
+                segment = opened.get(entry["name"]) or Segment(index_dir / "segments" / entry["name"], check_sums=check_sums)
                 opened[entry["name"]] = segment
                 segments.append(segment)
             return cls(path, manifest, segments)
@@ -189,6 +190,15 @@ class LoadedIndex:
         kinds = segment.sentence_kinds[a:b]
         return [(int(s[1]), int(s[2]), base + a + k) for k, s in enumerate(segment.sentences[a:b])
                 if not (statements_only and kinds[k])]
+
+    def article_passage_rows(self, doc_id: str) -> range:
+        """The global passage rows of a live article (empty when it is not in the index)."""
+        where = self._where_is(doc_id)
+        if where is None:
+            return range(0)
+        i, row = where
+        offsets, base = self.segments[i].article_passages, int(self.passage_offsets[i])
+        return range(base + int(offsets[row]), base + int(offsets[row + 1]))
 
     def doc_with_text(self, text_hash: str) -> str | None:
         """The live article whose text (whitespace-insensitive, `Article.text_hash`) it is, if any: from the catalog."""

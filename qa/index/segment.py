@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import mmap
 import os
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -32,6 +33,7 @@ from typing import NamedTuple
 import numpy as np
 
 from qa.index.bm25 import open_spaces
+from qa.index.checksums import MARKER, damaged_files, folder_checksums, mark_damaged, marked_damaged
 from qa.index.manifest import next_number
 from qa.ingest.chunking import Passage
 from qa.ingest.corpus import Article
@@ -107,6 +109,7 @@ def write_segment(folder: Path, data: SegmentData, ann_min_vectors: int, ann: st
         "dim": int(data.passage_vectors.shape[1]) if data.passage_vectors.ndim == 2 else 0,
         "files": {str(p.relative_to(folder)): p.stat().st_size for p in sorted(folder.rglob("*")) if p.is_file()},
     }
+    meta["checksums"] = folder_checksums(folder, list(meta["files"]))  # the files were just written: in the page cache
     (folder / "segment.json").write_text(json.dumps(meta, indent=1))
     _fsync_tree(folder)
     return meta
@@ -151,7 +154,9 @@ def _write_ivf(path: Path, vectors: np.ndarray) -> None:
 class Segment:
     """A segment opened for reading: sizes checked against segment.json, then arrays memory-mapped."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, check_sums: bool = False) -> None:
+        """`check_sums`: also compare every file with its checksum (qa.index.checksums): what a process serving
+        questions does once per segment."""
         self.folder = folder
         self.name = folder.name
         self._maps: list[mmap.mmap] = []
@@ -160,6 +165,12 @@ class Segment:
             if self.meta.get("format") != SEGMENT_FORMAT:
                 raise SegmentDamaged(f"segment {self.name} has format {self.meta.get('format')}, not {SEGMENT_FORMAT}")
             self.verify()
+            if marked_damaged(folder):
+                raise SegmentDamaged(f"segment {self.name} bị hỏng (đã ghi nhận: {MARKER})")
+            if check_sums and (bad := damaged_files(folder, self.meta)):
+                reason = f"segment {self.name}: {', '.join(bad)} bị hỏng (sai mã kiểm tra CRC-32)"
+                mark_damaged(folder, reason)
+                raise SegmentDamaged(reason)
             load = self._load
             self.dates = load("dates.npy")
             self.text_offsets = load("text_offsets.npy")
@@ -288,6 +299,8 @@ def segment_intact(folder: Path) -> bool:
         if meta.get("format") != SEGMENT_FORMAT:
             return False
         _check_sizes(folder.name, _recorded_sizes(folder, meta))
+        if marked_damaged(folder):
+            return False
     except (OSError, ValueError, KeyError, TypeError, AttributeError, SegmentDamaged):
         return False
     return True
@@ -312,7 +325,13 @@ def new_segment(index_dir: Path, data: SegmentData, settings: Settings) -> dict:
     segments.mkdir(parents=True, exist_ok=True)
     name = f"seg-{next_number(segments, 'seg-'):06d}"
     tmp = index_dir / f".tmp-{name}-{os.getpid()}"
-    meta = write_segment(tmp, data, settings.ann_min_vectors, settings.ann)
-    os.rename(tmp, segments / name)
+    # The build lock is held: a folder of this name is left over by an earlier failed build of this process.
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        meta = write_segment(tmp, data, settings.ann_min_vectors, settings.ann)
+        os.rename(tmp, segments / name)
+    except BaseException:  # a failed build cleans up after itself: the next one in this process must work
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     return {"name": name, "articles": meta["articles"], "passages": meta["passages"], "sentences": meta["sentences"], "deleted": [],
             "live_passages": meta["passages"], "live_sentences": meta["sentences"]}

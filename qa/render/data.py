@@ -7,6 +7,8 @@ program should read: nothing in it needs parsing `answer`."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from qa.answer.result import Answer, Citation, Span
 from qa.render.plain import answer_text
 
@@ -57,3 +59,11 @@ def answer_to_dict(answer: Answer, llm: dict | None = None) -> dict:
         "sources": [_source(n, c, cited) for n, c in enumerate(answer.citations, 1)],
         "llm": llm,
     }
+
+
+def follow_up_dict(question, previous: Sequence[str]) -> dict:
+    """How a question (qa.search.question.Question) was read in its conversation: `qa ask --json`'s and the
+    API's `follow_up`."""
+    return {"asked": question.asked or question.text, "understood_as": question.text, "rewritten": question.rewritten,
+            "reference": question.reference, "prior_docs": list(question.prior_docs),
+            "previous": list(previous)}

@@ -11,11 +11,11 @@ import datetime
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
 
 import numpy as np
 
 from qa.errors import QuestionError
+from qa.ingest.validity import unicode_problem
 from qa.language.text import fold_diacritics, has_diacritics, normalize, unify_tones
 from qa.search.constraints import Constraint, extract
 from qa.settings import MODES, Settings
@@ -34,22 +34,44 @@ class Question:
     embed: Callable[[str], np.ndarray] | None = field(default=None, repr=False, compare=False)
     # doc_id -> how the article stands against the constraints, filled by the first stage that checks it
     checked: dict = field(default_factory=dict, repr=False, compare=False)
+    # A follow-up rewritten from the conversation (qa.answer.rewrite): `text` is then the self-contained question,
+    # `asked` what was typed, `reference` what was resolved (person, event, document, year, entity, ellipsis),
+    # `prior_docs` the articles the previous answer came from, which retrieval prefers.
+    asked: str | None = None
+    reference: str | None = None
+    prior_docs: tuple[str, ...] = ()
 
-    @cached_property
+    @property
     def vector(self) -> np.ndarray | None:
-        """The embedding of `understood`, computed on first use (a BM25-only question never pays for it)."""
-        return self.embed(self.understood) if self.embed is not None else None
+        """The embedding of `understood`, computed on first use (a BM25-only question never pays for it).
+
+        Not a functools.cached_property: before Python 3.12 that holds one lock for all instances while it computes,
+        so every question waited for the embedding of whichever long question was being embedded."""
+        try:
+            return self.__dict__["_vector"]
+        except KeyError:
+            vector = self.embed(self.understood) if self.embed is not None else None
+            self.__dict__["_vector"] = vector  # frozen dataclass: its own cache slot, as cached_property would write
+            return vector
 
     @property
     def restored(self) -> bool:
         return self.understood != self.text
 
+    @property
+    def rewritten(self) -> bool:
+        return self.asked is not None and self.asked != self.text
+
 
 def make_question(text: str, settings: Settings, *, k=None, mode: str | None = None, since: str | None = None,
                   until: str | None = None, restore: Callable[[str], str] | None = None,
-                  embed: Callable[[str], np.ndarray] | None = None) -> Question:
-    """The one place a question is checked and prepared; QuestionError (Vietnamese) when it cannot be asked."""
+                  embed: Callable[[str], np.ndarray] | None = None, asked: str | None = None, reference: str | None = None,
+                  prior_docs: tuple[str, ...] = (), count_tokens: Callable[[str], int] | None = None) -> Question:
+    """The one place a question is checked and prepared; QuestionError (Vietnamese) when it cannot be asked.
+    `count_tokens`: the embedder's token count, for the token limit."""
     text = clean_question(text, settings.max_question_chars)
+    if count_tokens is not None:
+        check_tokens(text, count_tokens, settings.max_question_tokens)
     mode = check_mode(mode or None)
     k = check_k(k, settings.max_k)
     since, until = check_date(since, "Từ ngày"), check_date(until, "Đến ngày")
@@ -57,10 +79,15 @@ def make_question(text: str, settings: Settings, *, k=None, mode: str | None = N
     understood = text
     if restore is not None and not has_diacritics(text) and any(ch.isalpha() for ch in text):
         understood = restore(text)
-    return Question(text, understood, question_type(understood), extract(understood), k, mode, since, until, embed)
+    return Question(text, understood, question_type(understood), extract(understood), k, mode, since, until, embed,
+                    asked=asked, reference=reference, prior_docs=tuple(prior_docs))
 
 
 def clean_question(question: str, max_chars: int) -> str:
+    if question is not None and not isinstance(question, str):
+        raise QuestionError("Câu hỏi phải là một đoạn văn bản (chuỗi ký tự).")
+    if question and (problem := unicode_problem(question)):
+        raise QuestionError(f"Câu hỏi có {problem}: hãy gõ lại câu hỏi.")
     question = normalize(question or "").strip()
     if not question:
         raise QuestionError("Câu hỏi trống: hãy nhập một câu hỏi.")
@@ -69,19 +96,36 @@ def clean_question(question: str, max_chars: int) -> str:
     return question
 
 
+def check_tokens(question: str, count_tokens: Callable[[str], int], limit: int) -> None:
+    """A question's cost grows with its tokens: refuse it past `limit` (a long run of combining marks is one
+    token a mark while counting as few characters)."""
+    n = count_tokens(question)
+    if n > limit:
+        raise QuestionError(f"Câu hỏi quá dài: {n} đơn vị từ (token) theo cách mô hình đọc, tối đa {limit}; "
+                            "hãy hỏi ngắn gọn hơn.")
+
+
 def shown(value, limit: int = 40) -> str:
     """What the user typed, quoted in a one-line message: whitespace collapsed, cut when long."""
     text = " ".join(str(value).split())
     return text if len(text) <= limit else text[:limit] + "…"
 
 
+_DAY_FIRST_RE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+
+
 def check_date(value: str | None, name: str) -> str | None:
+    """`05/01/2024` (day first, as Vietnamese writes dates and as the articles show them) or `2024-01-05` -> `2024-01-05`."""
     if not value or not str(value).strip():
         return None
+    text = str(value).strip()
     try:
-        return datetime.date.fromisoformat(str(value).strip()).isoformat()
+        if m := _DAY_FIRST_RE.match(text):
+            return datetime.date(int(m.group(3)), int(m.group(2)), int(m.group(1))).isoformat()
+        return datetime.date.fromisoformat(text).isoformat()
     except ValueError:
-        raise QuestionError(f"{name}: ngày không hợp lệ «{shown(value)}», cần dạng YYYY-MM-DD (ví dụ 2024-01-31).") from None
+        raise QuestionError(f"{name}: ngày không hợp lệ «{shown(value)}», cần dạng dd/mm/yyyy hoặc yyyy-mm-dd "
+                            "(ví dụ 31/01/2024 hay 2024-01-31).") from None
 
 
 def check_range(since: str | None, until: str | None) -> None:

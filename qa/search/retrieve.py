@@ -109,6 +109,7 @@ def search(index: LoadedIndex, question: Question, settings: Settings) -> list[H
     else:
         candidates = set().union(*(c.scores for c, _ in channels.values()))
         fused = {i: sum(w * c.z(i) for c, w in channels.values()) for i in candidates}
+    _prefer(index, question, fused, channels, rows, settings.prior_weight, mode == "bm25")
     ranks = {name: c.ranks() for name, (c, _) in channels.items()}
     ranked = sorted(fused, key=lambda i: (-fused[i], i))
     hits = []
@@ -120,6 +121,24 @@ def search(index: LoadedIndex, question: Question, settings: Settings) -> list[H
     head = [Hit(*index.passage(h.row), *h[1:]) for h in hits[: max(RERANK_DEPTH, 20 * k)]]
     head = rerank_by_constraints(index, question, head, settings.constraint_weight)
     return diversify(head, k, settings.max_passages_per_article)
+
+
+def _prefer(index: LoadedIndex, question: Question, fused: dict[int, float], channels, rows: RowFilter, weight: float,
+            bm25_only: bool) -> None:
+    """A follow-up's prior: the passages of the articles the previous answer came from move up by `weight`
+    standard deviations of the fused scores (added to the candidates when no channel found them)."""
+    if not question.prior_docs or weight <= 0 or not fused:
+        return
+    values = np.fromiter(fused.values(), dtype=np.float64)
+    scale = float(values.std()) if len(values) > 1 and values.std() > 1e-9 else 1.0
+    allowed = index.passage_mask(rows) if rows is not index.live else None
+    for doc_id in question.prior_docs:
+        for i in index.article_passage_rows(doc_id):
+            if allowed is not None and not allowed[i]:
+                continue
+            if i not in fused:  # raw BM25 scores in bm25 mode, z-scores otherwise
+                fused[i] = float(values.min()) if bm25_only else sum(w * c.z(i) for c, w in channels.values())
+            fused[i] += weight * scale
 
 
 class _Ranked(NamedTuple):
