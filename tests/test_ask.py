@@ -75,7 +75,8 @@ def test_json_shape_and_text_rendering(seed_engine):
                          "short_end", "short", "evidence", "missing", "understood_as", "kind", "confidence", "confident",
                          "confidence_parts", "cited", "sources", "llm"} and len(data["sources"]) == 3
     assert 0.0 <= data["confidence"] <= 1.0 and isinstance(data["confident"], bool)
-    assert data["confidence_parts"]["reader"] >= data["confidence"] and "best_similarity" in data["confidence_parts"]
+    parts = data["confidence_parts"]
+    assert 0.0 < parts["reader"] <= 1.0 and "best_similarity" in parts and "reader_logit" in parts  # the calibration's facts
     for source in data["sources"]:
         assert set(source) == {"n", "pid", "doc_id", "title", "url", "date", "text", "start", "end", "sentence_start",
                                "sentence_end", "score", "cited", "ranks", "eligible", "constraints", "conflict_years"}
