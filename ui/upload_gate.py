@@ -37,6 +37,9 @@ def gradio_wrote(path: object, blocks: object | None) -> bool:
 class CorpusFile(gr.File):
     """gr.File taking only what was uploaded through Gradio's upload route (see the module's note)."""
 
+    def get_block_name(self) -> str:
+        return "file"  # the page draws it with gr.File's own frontend (a subclass would name a Svelte file that does not exist)
+
     def _refuse_unless_uploaded(self, path) -> None:
         if not gradio_wrote(str(path) if path is not None else None, LocalContext.blocks.get(None)):
             raise gr.Error(NOT_UPLOADED.capitalize(), title=REFUSED_TITLE, print_exception=False)

@@ -144,8 +144,8 @@ def technical_html(citations: tuple[Citation, ...]) -> str:
     """Per source: passage id, rank and score of each retrieval channel, final rank (— : not among its candidates)."""
     if not citations:
         return ""
-    header = "".join(f'<th style="{_CELL_STYLE}">{h}</th>' for h in ("Nguồn", "Mã đoạn", "Theo nghĩa (dense): hạng (điểm)",
-                                                                       "Theo từ khóa (BM25): hạng (điểm)", "Hạng cuối"))
+    header = "".join(f'<th style="{_CELL_STYLE}">{h}</th>' for h in ("Số", "Mã đoạn", "Theo nghĩa: hạng (điểm)",
+                                                                       "Theo từ khóa: hạng (điểm)", "Hạng cuối"))
     rows = "".join(
         "<tr>" + "".join(f'<td style="{_CELL_STYLE}">{cell}</td>' for cell in (
             f"[{n}]", escape(c.hit.passage.pid), _rank(c.hit.dense_rank, c.hit.dense_score, 4),
@@ -153,7 +153,7 @@ def technical_html(citations: tuple[Citation, ...]) -> str:
         for n, c in enumerate(citations, 1)
     )
     return ('<details class="qa-tech"><summary>Chi tiết kỹ thuật</summary>'
-            f'<div style="{_MUTED_STYLE}">Hạng và điểm của từng nguồn theo tìm kiếm ngữ nghĩa (dense) và từ khóa (BM25); '
+            f'<div style="{_MUTED_STYLE}">Hạng và điểm của từng bài tìm được theo tìm kiếm ngữ nghĩa và từ khóa; '
             "— là không nằm trong các ứng viên của kênh đó.</div>"
             f'<table style="{_TABLE_STYLE}"><tr>{header}</tr>{rows}</table></details>')
 
