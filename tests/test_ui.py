@@ -146,7 +146,7 @@ def test_answer_shows_citations_highlighted_sentence_and_why(page, server):
     expect(why.locator("summary").first).to_have_text("Vì sao?")
     why.locator("summary").first.click()
     why.locator(".qa-tech summary").click()
-    expect(why).to_contain_text("BM25")
+    expect(why).to_contain_text("Theo từ khóa: hạng (điểm)")
     expect(why).to_contain_text(f"{CHAIR_DOC}#0")
 
 
