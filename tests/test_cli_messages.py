@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, run_cli
 
 from qa.errors import BuildAborted, IndexCorrupt, IndexLocked, IndexMismatch, IndexNotFound
 from qa.messages import index_error_message, is_vietnamese
@@ -16,8 +15,12 @@ ENGLISH = ("usage", "error:", "invalid", "argument", "choose from", "required", 
 
 
 def _qa(*args, env: dict | None = None):
-    return subprocess.run([sys.executable, "-m", "qa.cli", *args], cwd=ROOT, capture_output=True, text=True, timeout=120,
-                          env={**os.environ, **(env or {})})
+    return run_cli(*args, env=env)
+
+
+def _qa_process(*args):
+    """A real `python -m qa.cli` process: its own exit status, argparse's SystemExit included."""
+    return subprocess.run([sys.executable, "-m", "qa.cli", *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
 
 
 def _assert_one_vietnamese_line(out, *expected: str) -> None:
@@ -46,8 +49,8 @@ def test_bad_options_of_ask(tmp_path, args, expected):
 
 
 def test_a_missing_argument_and_a_missing_index(tmp_path):
-    _assert_one_vietnamese_line(_qa("ask"), "thiếu đối số bắt buộc")
-    _assert_one_vietnamese_line(_qa("ask", "Ai?", "--index", str(tmp_path / "none")),
+    _assert_one_vietnamese_line(_qa_process("ask"), "thiếu đối số bắt buộc")
+    _assert_one_vietnamese_line(_qa_process("ask", "Ai?", "--index", str(tmp_path / "none")),
                                 f"Chưa có chỉ mục trong {tmp_path / 'none'}", "`qa index`")
 
 

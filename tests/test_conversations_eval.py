@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
-from conftest import CHAIR_DOC, CHAIR_QUESTION, ROOT, XQUAD
+from conftest import CHAIR_DOC, CHAIR_QUESTION, ROOT, XQUAD, run_cli
 
 from qa.evaluation.conversations import REFERENCES, evaluate_conversations, load_conversations
 
@@ -71,12 +69,10 @@ def test_the_projects_conversation_set_covers_every_reference_kind():
 
 def test_cli_eval_conversations_over_an_index(seed_settings, tmp_path):
     path = _write(tmp_path / "hoi-thoai.jsonl", THREADS)
-    out = subprocess.run([sys.executable, "-m", "qa.cli", "eval", "--conversations", str(path), "--index", str(seed_settings.index_dir),
-                          "--modes", "hybrid", "--out", str(tmp_path / "kq")], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    out = run_cli("eval", "--conversations", path, "--index", seed_settings.index_dir, "--modes", "hybrid", "--out", tmp_path / "kq")
     assert out.returncode == 0, out.stderr
     assert "Lượt đầu" in out.stdout and "Câu hỏi tiếp" in out.stdout
     data = json.loads((tmp_path / "kq" / "hoi-thoai.json").read_text(encoding="utf-8"))
     assert data["parts"]["follow_up"]["modes"]["hybrid"]["answer_hit"] == 1.0
-    bad = subprocess.run([sys.executable, "-m", "qa.cli", "eval", "--conversations", str(path), "--questions", str(path)],
-                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    bad = run_cli("eval", "--conversations", path, "--questions", path)
     assert bad.returncode == 2 and "--conversations" in bad.stderr and "Traceback" not in bad.stderr

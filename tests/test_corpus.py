@@ -1,12 +1,10 @@
 import json
-import subprocess
-import sys
 
 import pytest
 
 from qa.errors import CorpusError
 from qa.ingest.corpus import load_corpus, read_articles
-from tests.conftest import ROOT, SEED_CORPUS, copy_seeds
+from tests.conftest import SEED_CORPUS, copy_seeds, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -137,8 +135,7 @@ def test_qa_index_prints_each_warning_once_in_vietnamese(tmp_path):
     corpus.mkdir()
     (corpus / "ok.txt").write_text("Tiêu đề\n\nSáng 2/3, Trung đoàn 999 tổ chức huấn luyện.", encoding="utf-8")
     (corpus / "rong.txt").write_text("   \n", encoding="utf-8")
-    out = subprocess.run([sys.executable, "-m", "qa.cli", "index", "--quiet", "--corpus", str(corpus), "--index", str(tmp_path / "index")],
-                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    out = run_cli("index", "--quiet", "--corpus", corpus, "--index", tmp_path / "index")
     assert out.returncode == 0, out.stderr
     assert out.stderr.count("rong.txt") == 1, out.stderr
     assert f"cảnh báo: bỏ qua {corpus / 'rong.txt'}: tệp rỗng" in out.stderr
@@ -153,13 +150,13 @@ def test_a_file_that_is_not_utf8_is_warned_about_once_with_how_to_fix_it(tmp_pat
     (corpus / "ok.txt").write_text("Tiêu đề\n\nSáng 2/3, Trung đoàn 999 tổ chức huấn luyện.", encoding="utf-8")
     (corpus / "cu.txt").write_bytes("Xin chào\n\nThân bài.".encode("cp1258"))
     index = ["--corpus", str(corpus), "--index", str(tmp_path / "index"), "--quiet"]
-    first = subprocess.run([sys.executable, "-m", "qa.cli", "index", *index], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    first = run_cli("index", *index)
     assert first.returncode == 0, first.stderr
     assert first.stderr.count("cu.txt") == 1 and "lưu lại với mã hóa UTF-8" in first.stderr, first.stderr
-    again = subprocess.run([sys.executable, "-m", "qa.cli", "index", *index], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    again = run_cli("index", *index)
     assert again.returncode == 0 and "cu.txt" not in again.stderr, again.stderr
     (corpus / "cu.txt").write_text("Tiêu đề\n\nThân bài cũ, đã lưu lại.", encoding="utf-8")  # saved as UTF-8
-    fixed = subprocess.run([sys.executable, "-m", "qa.cli", "index", *index], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    fixed = run_cli("index", *index)
     assert fixed.returncode == 0 and "cu.txt" not in fixed.stderr and "thêm 1," in fixed.stdout, fixed.stdout + fixed.stderr
 
 

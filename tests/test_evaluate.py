@@ -24,7 +24,7 @@ from qa.evaluation.evaluate import (
     write_trec_run,
 )
 from qa.evaluation.per_question import read_question_rows
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_cli
 from tests.test_eval_answers import assert_rows_give_the_report
 
 
@@ -147,8 +147,7 @@ def test_qa_eval_writes_a_vietnamese_report_only_under_out(seed_settings, tmp_pa
     assert "## Ý nghĩa các số đo" in markdown and "- **Từ chối đúng lúc**:" in markdown and "![" in markdown
     assert "## Từng câu hỏi (Kết hợp, 2 câu)" in markdown and "| Giá vàng SJC hôm nay bao nhiêu? | (kho không có) |" in markdown
     assert Image.open(out_dir / "qs.png").size[0] > 400
-    again = subprocess.run([sys.executable, "-m", "qa.cli", "eval", "--compare", str(out_dir / "qs.json"), str(out_dir / "qs.json")],
-                           cwd=ROOT, capture_output=True, text=True, env=env)
+    again = run_cli("eval", "--compare", out_dir / "qs.json", out_dir / "qs.json")
     assert again.returncode == 0 and "+0,0000" in again.stdout and "Chênh lệch" in again.stdout
 
 

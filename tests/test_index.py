@@ -10,7 +10,7 @@ import pytest
 from qa.errors import BuildAborted, IndexCorrupt, IndexLocked, IndexMismatch, IndexNotFound
 from qa.index import BuildLock, LoadedIndex, build_index
 from qa.settings import Settings
-from tests.conftest import ROOT, FakeEmbedder, copy_seeds
+from tests.conftest import ROOT, FakeEmbedder, copy_seed_index, copy_seeds
 
 EXTRA = "Bài mới về huấn luyện\n\nNgày đăng: 02/03/2024\n\nSáng 2/3, Trung đoàn 999 tổ chức huấn luyện bắn đạn thật.\n"
 
@@ -140,15 +140,15 @@ def test_ivf_option_builds_an_ann_index_that_finds_what_exact_search_finds(corpu
 
 
 @pytest.mark.model
-def test_sigkill_during_a_real_build_leaves_the_old_index_serving(tmp_path):
-    """The real model, a real `qa index` process, killed once its first progress line appears."""
-    corpus = copy_seeds(tmp_path / "corpus")
-    index = tmp_path / "index"
+def test_sigkill_during_a_real_build_leaves_the_old_index_serving(seed_settings, tmp_path):
+    """The real model, a real `qa index` process (over a copy of the session's seed index), killed once its first
+    progress line appears."""
+    copied = copy_seed_index(seed_settings, tmp_path)
+    corpus, index = copied.corpus_dirs[0], copied.index_dir
     env = {**os.environ, "QA_INDEX_DIR": str(index), "QA_CORPUS_DIRS": str(corpus), "QA_EMBED_BATCH_SIZE": "2"}
     qa = [sys.executable, "-m", "qa.cli"]
-    subprocess.run([*qa, "index", "--quiet"], env=env, check=True, cwd=ROOT, capture_output=True)
     before = LoadedIndex.load(index)
-    for i in range(30):
+    for i in range(12):  # its first progress line comes at a quarter: three quarters are left to kill it in
         (corpus / f"extra_{i}.txt").write_text(EXTRA.replace("999", str(100 + i)) * 5, encoding="utf-8")
     proc = subprocess.Popen([*qa, "index"], env=env, cwd=ROOT, stderr=subprocess.PIPE, text=True)
     seen = ""
@@ -165,5 +165,5 @@ def test_sigkill_during_a_real_build_leaves_the_old_index_serving(tmp_path):
     assert "Phạm Hoàng Long" in json.loads(ask.stdout)["answer"]
     # the next build cleans up after the killed one and adds the new articles
     report = build_index(Settings.from_env(env), progress=False)
-    assert len(report.added) == 30
+    assert len(report.added) == 12
     assert not list(index.glob(".tmp-*")) and not (index / "embed-cache").exists()

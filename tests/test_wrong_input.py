@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import CHAIR_DOC, ROOT
+from conftest import CHAIR_DOC, ROOT, run_cli
 
 from qa.errors import QuestionError
 from qa.evaluation.evaluate import load_questions
@@ -52,6 +52,7 @@ def test_each_bad_row_names_its_line_id_and_field(tmp_path):
 
 
 def _qa(*args, **kwargs):
+    """A real `python -m qa.cli` process: what it makes of argv bytes that are not UTF-8 is the point."""
     return subprocess.run([sys.executable, "-m", "qa.cli", *args], cwd=ROOT, capture_output=True, timeout=600,
                           env={**os.environ, **kwargs.pop("env", {})}, **kwargs)
 
@@ -60,17 +61,17 @@ def _qa(*args, **kwargs):
 def test_qa_eval_names_the_bad_row_and_skip_bad_evaluates_the_rest(seed_settings, tmp_path):
     path = _file(tmp_path)
     index = ["--index", str(seed_settings.index_dir)]
-    out = _qa("eval", "--questions", str(path), "--out", str(tmp_path / "out"), "--modes", "bm25", *index)
-    stderr = out.stderr.decode()
+    out = run_cli("eval", "--questions", str(path), "--out", str(tmp_path / "out"), "--modes", "bm25", *index)
+    stderr = out.stderr
     assert out.returncode == 2 and len(stderr.strip().splitlines()) == 1, stderr
     assert "dòng 2 (mã q2): câu hỏi trống" in stderr and "--skip-bad" in stderr and "Traceback" not in stderr
     long_question = tmp_path / "dai.jsonl"
     long_question.write_text(json.dumps(GOOD) + "\n" + json.dumps({**GOOD, "id": "q-dai", "question": "a\u0301\u0323" * 600})
                              + "\n", encoding="utf-8")
-    out = _qa("eval", "--questions", str(long_question), "--out", str(tmp_path / "out"), "--modes", "bm25", *index)
-    assert out.returncode == 2 and "câu hỏi mã q-dai: Câu hỏi quá dài" in out.stderr.decode(), out.stderr.decode()
-    out = _qa("eval", "--questions", str(path), "--out", str(tmp_path / "out"), "--modes", "bm25", "--skip-bad", *index)
-    stderr = out.stderr.decode()
+    out = run_cli("eval", "--questions", str(long_question), "--out", str(tmp_path / "out"), "--modes", "bm25", *index)
+    assert out.returncode == 2 and "câu hỏi mã q-dai: Câu hỏi quá dài" in out.stderr, out.stderr
+    out = run_cli("eval", "--questions", str(path), "--out", str(tmp_path / "out"), "--modes", "bm25", "--skip-bad", *index)
+    stderr = out.stderr
     assert out.returncode == 0, stderr
     assert f"bỏ qua {len(BAD_ROWS) + 1} dòng hỏng của cau-hoi.jsonl, đánh giá 1 câu hỏi còn lại" in stderr
     assert "dòng 4 (mã q4)" in stderr and (tmp_path / "out" / "cau-hoi.json").exists()

@@ -9,12 +9,10 @@ import socket
 from types import SimpleNamespace
 
 import pytest
-from conftest import copy_seeds
+from conftest import copy_seed_index
 from PIL import Image
 from playwright.sync_api import expect, sync_playwright
 
-from qa.index import build_index
-from qa.settings import Settings
 from ui.server import start_server
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -37,12 +35,11 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def ui_server(tmp_path_factory):
-    """The seed corpus indexed in a temporary folder, served as `qa serve` serves it (loopback, no login)."""
+def ui_server(seed_settings, tmp_path_factory):
+    """A copy of the session's seed index (the page adds articles to it), served as `qa serve` serves it
+    (loopback, no login)."""
     root = tmp_path_factory.mktemp("ui")
-    settings = Settings.from_env({}, index_dir=root / "index", corpus_dirs=(copy_seeds(root / "corpus"),),
-                                 feedback_log=root / "feedback.jsonl")
-    build_index(settings, progress=False)
+    settings = copy_seed_index(seed_settings, root, feedback_log=root / "feedback.jsonl")
     reports = root / "reports"
     reports.mkdir()
     (reports / "heldout.json").write_text(json.dumps(REPORT), encoding="utf-8")
