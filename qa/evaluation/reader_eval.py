@@ -98,7 +98,7 @@ def write_card(out_dir: Path, summary: dict, figures: dict) -> None:
         f"{summary.get('epoch_windows', '?')} an epoch; final loss {summary.get('final_loss', 0):.3f}",
         f"- AdamW lr {settings.get('learning_rate')}, batch {settings.get('batch_size')}, {settings.get('max_tokens')} tokens, "
         f"stride {settings.get('stride')}, word embeddings {'trained' if settings.get('train_embeddings') else 'frozen'}",
-        f"- {summary.get('epochs_seen', '?')} epochs of windows in this run (its sittings resume from checkpoints); embeddings and the lower "
+        f"- {summary.get('epochs_seen', '?')} epochs of windows in this run (sittings resume from checkpoints); embeddings, lower "
         f"{settings.get('frozen_layers', 0)} layers frozen (their output computed once per window), bf16 autocast "
         f"{'on' if settings.get('bf16') else 'off'}; started from {summary.get('weights_tag', 'base')}",
         "",
