@@ -187,3 +187,9 @@ def test_why_lists_exactly_the_articles_the_real_verdicts_excluded(fake_engine):
     html = answer_html(answer, question=CHAIR_QUESTION)
     said = {int(n) for n in re.findall(r"Bài \[(\d+)\] «[^»]*» không được dùng làm căn cứ", html)}
     assert said == excluded
+
+
+def test_an_unsure_answer_is_marked_once_in_the_chat():
+    html = answer_html(_answer(confident=False, confidence=0.3))
+    shown = html[:html.index("qa-why")]
+    assert shown.count("Chưa chắc chắn") + shown.count("chưa chắc chắn") == 1

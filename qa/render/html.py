@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from qa.answer.result import Answer, Citation, Span
 from qa.messages import vi_date
-from qa.render.plain import ABSTAIN_MESSAGE, UNSURE, metadata_note, partial_intro
+from qa.render.plain import ABSTAIN_MESSAGE, metadata_note, partial_intro
 from qa.render.why import why_html
 
 # Inline styles: the chatbot keeps `style` through its sanitizer, and the page CSS is set at launch only.
@@ -150,8 +150,8 @@ def answer_html(answer: Answer, asked_as: str | None = None, question: str | Non
         body = text_html(partial_intro(answer)) + spans_html(answer.evidence)
         parts.append(f'<p class="qa-partial" style="{_PARTIAL_STYLE}">{body}</p>')
     elif answer.short is not None:
-        unsure = "" if answer.confident else f" ({UNSURE})"
-        parts.append(f'<p class="qa-short" style="{_SHORT_STYLE}"><strong>{escape(answer.short.shown + unsure)}</strong></p>')
+        # Not confident: said once, by the note above (no "(chưa chắc chắn)" after the bold answer as well).
+        parts.append(f'<p class="qa-short" style="{_SHORT_STYLE}"><strong>{escape(answer.short.shown)}</strong></p>')
         if evidence_n is not None:
             c = answer.citations[evidence_n - 1]
             sentence = c.hit.article.text[c.sentence_start:c.sentence_end]
