@@ -98,8 +98,8 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 
 # Top to bottom, as qa/__init__.py draws it: a module may import its own layer and those below it.
-LAYERS = ("cli", "cli_args", "ui", "bench", "evaluation", "engine", "render", "llm", "neural", "answer", "search", "index", "embed", "ingest",
-          "language", "messages", "errors", "settings", "qa")
+LAYERS = ("cli", "cli_args", "ui", "bench", "evaluation", "engine", "render", "llm", "neural", "answer", "search", "index", "embed",
+          "ingest", "language", "messages", "errors", "settings", "qa")
 SHARED = {"messages", "errors", "settings", "qa"}
 
 

@@ -48,11 +48,17 @@ def test_a_caption_is_never_evidence_but_stays_searchable(fake_engine):
     # still found by search: the caption's words retrieve its article
     hits = fake_engine.search("Quang cảnh Hội nghị")
     assert any(h.article.doc_id == doc for h in hits)
+    shown_any = 0
     for question in ("Hội nghị diễn ra ở đâu?", "Quang cảnh hội nghị thế nào?", "Các đại biểu tham dự hội nghị nào?"):
-        answer = fake_engine.ask(question)
-        for citation in answer.citations:
-            text = citation.hit.article.text[citation.sentence_start:citation.sentence_end].strip()
+        answer = fake_engine.ask(fake_engine.question(question))
+        shown = [span.text.strip() for span in answer.evidence]
+        if answer.short is not None and answer.short.span is not None:
+            c = answer.citations[answer.short.source - 1]
+            shown.append(c.hit.article.text[c.sentence_start:c.sentence_end].strip())
+        shown_any += len(shown)
+        for text in shown:
             assert not text.startswith("Quang cảnh") and not text.startswith("Các đại biểu tham dự"), (question, text)
+    assert shown_any  # these questions were answered with evidence, just not with a caption
 
 
 def _texts(index, doc: str, statements_only: bool) -> list[str]:

@@ -113,14 +113,13 @@ class Answerer:
         found = verdicts(self.index, asked, [h.article for h in hits])
         scored, best_similarity = self._score_sentences(asked, hits, query_vector, coverage)
         if not scored:
-            return Answer(tuple(Citation(h, h.passage.start, h.passage.start, found.get(h.article.doc_id)) for h in hits),
+            return Answer(tuple(Citation(h, *self._passage_sentence(h), found.get(h.article.doc_id)) for h in hits),
                           True, NO_SENTENCES, kind=kind)
         best_per_hit: dict[int, _Scored] = {}
         for item in scored:
             best_per_hit.setdefault(item.n, item)
         citations = tuple(
-            Citation(hit, *(best_per_hit[n].span if n in best_per_hit else (hit.passage.start, hit.passage.start)),
-                     found.get(hit.article.doc_id))
+            Citation(hit, *(best_per_hit[n].span if n in best_per_hit else self._passage_sentence(hit)), found.get(hit.article.doc_id))
             for n, hit in enumerate(hits)
         )
         best_coverage = max(coverage(h.passage.text + " " + h.article.title) for h in hits)
@@ -184,6 +183,13 @@ class Answerer:
         return best_similarity < s.min_similarity or (best_coverage < s.min_coverage and best_similarity < s.weak_similarity)
 
     # --- composing ----------------------------------------------------------
+
+    def _passage_sentence(self, hit: Hit) -> tuple[int, int]:
+        """The sentence a source shows when none of its sentences was a candidate (a passage of captions only):
+        its passage's first sentence, whatever its kind."""
+        p = hit.passage
+        return next(((a, b) for a, b, _ in self.index.article_sentences(hit.article.doc_id) if a < p.end and b > p.start),
+                    (p.start, p.end))
 
     def _sentences(self, doc_id: str) -> list[tuple[int, int]]:
         return [(a, b) for a, b, _ in self.index.article_sentences(doc_id, statements_only=True)]
