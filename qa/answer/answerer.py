@@ -116,10 +116,14 @@ class Answerer:
             return Answer(tuple(Citation(h, *self._passage_sentence(h), found.get(h.article.doc_id)) for h in hits),
                           True, NO_SENTENCES, kind=kind)
         best_per_hit: dict[int, _Scored] = {}
+        in_passage: dict[int, tuple[int, int]] = {}  # what a source shows: its best sentence inside its passage
         for item in scored:
             best_per_hit.setdefault(item.n, item)
+            p = hits[item.n].passage
+            if p.start <= item.span[0] and item.span[1] <= p.end:
+                in_passage.setdefault(item.n, item.span)
         citations = tuple(
-            Citation(hit, *(best_per_hit[n].span if n in best_per_hit else self._passage_sentence(hit)), found.get(hit.article.doc_id))
+            Citation(hit, *(in_passage[n] if n in in_passage else self._passage_sentence(hit)), found.get(hit.article.doc_id))
             for n, hit in enumerate(hits)
         )
         best_coverage = max(coverage(h.passage.text + " " + h.article.title) for h in hits)
@@ -185,10 +189,10 @@ class Answerer:
     # --- composing ----------------------------------------------------------
 
     def _passage_sentence(self, hit: Hit) -> tuple[int, int]:
-        """The sentence a source shows when none of its sentences was a candidate (a passage of captions only):
-        its passage's first sentence, whatever its kind."""
+        """The sentence a source shows when none of its passage's sentences was a candidate (a passage of captions
+        only): its passage's first sentence inside it, whatever its kind."""
         p = hit.passage
-        return next(((a, b) for a, b, _ in self.index.article_sentences(hit.article.doc_id) if a < p.end and b > p.start),
+        return next(((a, b) for a, b, _ in self.index.article_sentences(hit.article.doc_id) if p.start <= a and b <= p.end),
                     (p.start, p.end))
 
     def _sentences(self, doc_id: str) -> list[tuple[int, int]]:
