@@ -144,7 +144,7 @@ def test_a_wrong_kind_of_question_through_the_api_is_one_vietnamese_line(gate_se
     config = httpx.get(f"{server.url}/config").json()
     fn = next(i for i, d in enumerate(config["dependencies"]) if d.get("api_name") == "ask")
     session = uuid.uuid4().hex[:12]
-    body = json.dumps({"fn_index": fn, "data": [question, None, None, None, None], "session_hash": session,
+    body = json.dumps({"fn_index": fn, "data": [question, None, None, None, None, None], "session_hash": session,
                        "event_data": None, "trigger_id": None})  # a lone surrogate travels as the escape "\ud800"
     joined = httpx.post(f"{server.url}/gradio_api/queue/join", content=body, headers={"content-type": "application/json"})
     assert joined.status_code == 200, joined.text

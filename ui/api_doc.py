@@ -34,7 +34,7 @@ client = Client("{base}/")
 result = client.predict("Ai chủ trì hội nghị tổng kết năm 2023?", api_name="/ask")
 print(result["short_answer"], result["sources"][0]["title"])''')
     curl = escape(f'''curl -s -X POST {base}/gradio_api/call/ask -H "Content-Type: application/json" \\
-     -d '{{"data": ["Ai chủ trì hội nghị tổng kết năm 2023?", 3, "hybrid", "01/01/2024", ""]}}'
+     -d '{{"data": ["Ai chủ trì hội nghị tổng kết năm 2023?", 3, "hybrid", "01/01/2024", "", []]}}'
 # trả về {{"event_id": "…"}}; rồi lấy kết quả:
 curl -s {base}/gradio_api/call/ask/EVENT_ID''')
     return f"""<!DOCTYPE html>
@@ -45,14 +45,15 @@ line-height: 1.55; }} pre {{ background: #f4f4f5; padding: .8rem; overflow-x: au
 border-bottom: 1px solid #e4e4e7; overflow-wrap: normal; }} code {{ white-space: nowrap; }}</style></head>
 <body>
 <h1>Dùng qua API</h1>
-<p>Chương trình trên máy này hỏi được như trên trang, không cần ngữ cảnh hội thoại (mỗi câu hỏi độc lập). Có hai điểm hỏi:</p>
+<p>Chương trình trên máy này hỏi được như trên trang; câu hỏi tiếp theo được hiểu theo <code>history</code>. Có hai điểm hỏi:</p>
 <ul>
 <li><code>/ask</code>: trả về một đối tượng JSON, giống <code>qa ask --json</code>;</li>
 <li><code>/chat</code>: trả về một chuỗi văn bản, câu trả lời rồi các nguồn, giống <code>qa ask</code>.</li>
 </ul>
 <p>Tham số, theo thứ tự: <code>question</code> (câu hỏi), <code>k</code> (số nguồn, bỏ trống là mặc định),
 <code>mode</code> (<code>hybrid</code> kết hợp, <code>dense</code> ngữ nghĩa, <code>bm25</code> từ khóa),
-<code>since</code> và <code>until</code> (từ ngày, đến ngày: dd/mm/yyyy hoặc yyyy-mm-dd, bỏ trống là không giới hạn).
+<code>since</code> và <code>until</code> (từ ngày, đến ngày: dd/mm/yyyy hoặc yyyy-mm-dd, bỏ trống là không giới hạn),
+<code>history</code> (các câu hỏi trước trong cuộc trò chuyện, cũ trước; <code>[]</code> khi hỏi câu độc lập).
 Yêu cầu sai (câu hỏi trống, ngày sai…) nhận một thông báo lỗi tiếng Việt.</p>
 <h2>Từ Python</h2>
 <pre><code>{python}</code></pre>
