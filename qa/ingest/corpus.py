@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from qa.errors import CorpusError
+from qa.ingest.formats.dates import iso_day
 from qa.ingest.validity import bad_name_warning, check_record, valid_name
 from qa.language.text import normalize
 
@@ -55,10 +56,7 @@ _ISO_RE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s*$")
 
 
 def _iso(day: str, month: str, year: str) -> str | None:
-    d, m, y = int(day), int(month), int(year)
-    if 1 <= d <= 31 and 1 <= m <= 12 and 1900 <= y <= 2100:
-        return f"{y:04d}-{m:02d}-{d:02d}"
-    return None
+    return iso_day(year, month, day)
 
 
 def parse_date(value: str) -> str | None:

@@ -22,7 +22,8 @@ DATELINE_RE = re.compile(
 )
 
 
-def _iso(year: str, month: str, day: str) -> str | None:
+def iso_day(year: str, month: str, day: str) -> str | None:
+    """`2024`, `1`, `5` -> `2024-01-05`; None when the parts are no plausible date."""
     y, m, d = int(year), int(month), int(day)
     if 1 <= d <= 31 and 1 <= m <= 12 and 1900 <= y <= 2100:
         return f"{y:04d}-{m:02d}-{d:02d}"
@@ -32,7 +33,7 @@ def _iso(year: str, month: str, day: str) -> str | None:
 def iso_date(value: str) -> str | None:
     """An ISO date or date-time (`2024-01-05T14:30:00+07:00`, as in meta tags and JSON-LD) -> `2024-01-05`."""
     match = _ISO_RE.search(value or "")
-    return _iso(*match.groups()) if match else None
+    return iso_day(*match.groups()) if match else None
 
 
 def vietnamese_date(text: str) -> str | None:
@@ -40,7 +41,7 @@ def vietnamese_date(text: str) -> str | None:
     for pattern in (_DMY_RE, _WORDS_RE):
         for match in pattern.finditer(text or ""):
             day, month, year = match.groups()
-            found = _iso(year, month, day)
+            found = iso_day(year, month, day)
             if found:
                 return found
     return iso_date(text)
