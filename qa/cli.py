@@ -117,7 +117,7 @@ def cmd_eval(args) -> int:
 
     from qa.engine import Engine
     from qa.evaluation.evaluate import compare, evaluate, load_questions, squad_index
-    from qa.evaluation.report import console_summary
+    from qa.evaluation.report import console_summary, write_json_out
     from qa.evaluation.rows import askable_questions
 
     settings = _settings(args)
@@ -166,9 +166,7 @@ def cmd_eval(args) -> int:
         described["index"] = settings.index_dir.name
     out = evaluate(engine, questions, modes, source.stem, out_dir, halves=bool(args.squad), source=described)
     print(console_summary(out))
-    if args.json_out:
-        Path(args.json_out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json_out).write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
+    write_json_out(args.json_out, out)
     name = out["dataset"]
     print(f"\nBáo cáo: {out_dir / (name + '.md')} (biểu đồ {name}.png, số liệu {name}.json, cùng thư mục {out_dir}/)")
     return 0

@@ -238,6 +238,7 @@ def eval_command(args, settings: Settings, modes: list[str]) -> int:
 
     from qa.engine import Engine
     from qa.errors import UserError
+    from qa.evaluation.report import write_json_out
 
     source = Path(args.conversations)
     if not source.is_file():
@@ -259,9 +260,7 @@ def eval_command(args, settings: Settings, modes: list[str]) -> int:
     described = {"kind": "conversations", "file": source.name, "index": settings.index_dir.name}
     out = evaluate_conversations(Engine(settings), threads, modes, source.stem, out_dir, source=described)
     print(conversation_summary(out))
-    if args.json_out:
-        Path(args.json_out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json_out).write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
+    write_json_out(args.json_out, out)
     name = out["dataset"]
     print(f"\nBáo cáo: {out_dir / (name + '.md')} (số liệu {name}.json, từng lượt {name}.turns.jsonl, cùng thư mục {out_dir}/)")
     return 0

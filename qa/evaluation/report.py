@@ -5,6 +5,7 @@ means in one line. A metric without a name here (a new one) is shown under its k
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime
 from pathlib import Path
@@ -222,3 +223,10 @@ def plot_curves(path: Path, out: dict) -> None:
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
+
+
+def write_json_out(path: str | None, out: dict) -> None:
+    """`qa eval --json OUT`: the figures as one JSON file (its folder made), for `--compare` and other tools."""
+    if path:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
